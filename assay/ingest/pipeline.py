@@ -1,0 +1,277 @@
+"""The ingest pipeline: read → parse → (skip unchanged) → segment + summarize → store → index.
+
+Work per batch: one store transaction (documents, summaries, change log), then the same documents go to
+the index writer; the index is committed at the end (and every ``COMMIT_EVERY`` documents), recording the
+change-log position it covers. A crash at any point leaves the store consistent and the index behind at
+most; the next open replays the difference (see ``FullTextIndex.catch_up``).
+
+The CPU work (JSON, paragraph splitting, segmentation, summaries) runs in worker processes when more than
+one core is available; each worker checks the store (read-only) to skip documents that did not change.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError, RecordError
+from ..model import Document, Summary
+from ..search.index import FullTextIndex, index_fields
+from ..settings import Settings
+from ..store.sqlite import SqliteStore
+from .decode import decode
+from .records import file_to_document, record_to_document
+from .sources import Item, expand, kind_of, read_file, read_jsonl
+
+COMMIT_EVERY = 100_000
+CHUNK = 64  # items per task sent to a worker
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (input, reason)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"added {self.added} · updated {self.updated} · unchanged {self.unchanged} · "
+            f"quarantined {self.quarantined}"
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "quarantined": self.quarantined,
+            "errors": [{"input": i, "reason": r} for i, r in self.errors],
+            "notes": [{"input": i, "note": n} for i, n in self.notes],
+        }
+
+
+@dataclass(slots=True)
+class Prepared:
+    label: str
+    doc: Document | None = None
+    fields: dict | None = None
+    summary: Summary | None = None
+    unchanged: bool = False
+    error: str | None = None
+    raw: bytes = b""
+    note: str = ""
+
+
+# -- the CPU part, run in workers or inline -----------------------------------------------------------
+class _Preparer:
+    def __init__(self, settings: Settings, db_path: Path | None):
+        self.tz = settings.tz
+        self.summarize = settings.summarize_on_ingest
+        self.db_path = db_path
+        self._db: sqlite3.Connection | None = None
+        self._summarizer = None
+
+    def _known_hash(self, doc_id: str) -> str | None:
+        if self.db_path is None or not self.db_path.exists():
+            return None
+        if self._db is None:
+            self._db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            row = self._db.execute("SELECT content_hash FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return row[0] if row else None
+
+    def summarizer(self):
+        if self._summarizer is None:
+            from ..summarize.extractive import ExtractiveSummarizer
+
+            self._summarizer = ExtractiveSummarizer()
+        return self._summarizer
+
+    def __call__(self, item: Item) -> Prepared:
+        out = Prepared(item.label, raw=item.raw, note=item.note)
+        try:
+            doc = self._document(item)
+        except InputError as exc:
+            out.error = exc.message
+            return out
+        out.doc = doc
+        if self._known_hash(doc.id) == doc.content_hash:
+            out.unchanged = True
+            return out
+        out.fields = index_fields(doc)
+        if self.summarize:
+            out.summary = self.summarizer().summarize(doc)
+        out.raw = b""
+        return out
+
+    def _document(self, item: Item) -> Document:
+        if item.error:
+            raise item.error
+        if item.kind == "record":
+            return record_to_document(item.record, self.tz)
+        text, codec = decode(item.raw)
+        if codec not in ("utf-8", "utf-8-sig"):
+            item.note = f"decoded as {codec}"
+        if item.kind == "html":
+            from .html import extract_html
+
+            body, meta = extract_html(text)
+            return file_to_document(item.path.resolve(), body, self.tz, meta)
+        return file_to_document(item.path.resolve(), text, self.tz)
+
+
+_worker: _Preparer | None = None
+
+
+def _init_worker(settings: Settings, db_path: Path) -> None:
+    global _worker
+    _worker = _Preparer(settings, db_path)
+
+
+def _work(items: list[Item]) -> list[Prepared]:
+    assert _worker is not None
+    return [_worker(i) for i in items]
+
+
+# -- the driver ---------------------------------------------------------------------------------------
+class Ingestor:
+    def __init__(
+        self,
+        store: SqliteStore,
+        index: FullTextIndex,
+        settings: Settings,
+        on_bytes: Callable[[int], None] | None = None,
+        on_item: Callable[[Prepared], None] | None = None,
+    ):
+        self.store, self.index, self.settings = store, index, settings
+        self.on_bytes, self.on_item = on_bytes, on_item
+
+    @staticmethod
+    def total_bytes(paths: Iterable[Path]) -> int:
+        return sum(p.stat().st_size for p in expand(list(paths)) if p.exists())
+
+    def items(self, paths: list[Path]) -> Iterator[Item]:
+        for path in expand(paths):
+            if not path.exists():
+                yield Item(str(path), "record", b"", path, error=RecordError("no such file or folder"))
+                continue
+            kind = kind_of(path)
+            if kind == "jsonl":
+                yield from read_jsonl(path, self.settings.max_record_bytes, self.on_bytes)
+            elif kind in ("text", "html"):
+                item = read_file(path, kind, self.settings.max_file_bytes)
+                if self.on_bytes:
+                    self.on_bytes(path.stat().st_size)
+                yield item
+            else:
+                yield Item(str(path), "record", b"", path, error=RecordError(
+                    "unsupported file type (expected .jsonl[.gz], .txt, .md or .html)"))
+
+    def _workers(self) -> int:
+        if self.settings.workers > 0:
+            return self.settings.workers
+        return max(0, min(4, (os.cpu_count() or 1)))
+
+    def _pool(self):
+        n = self._workers()
+        if n <= 1:
+            return None
+        ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
+        return ctx.Pool(n, initializer=_init_worker, initargs=(self.settings, self.store.path))
+
+    def _prepared(self, items: Iterator[Item], pool) -> Iterator[Prepared]:
+        if pool is None:
+            prep = _Preparer(self.settings, self.store.path)
+            for item in items:
+                yield prep(item)
+            return
+        for batch in pool.imap(_work, _chunks(items, CHUNK), chunksize=1):
+            yield from batch
+
+    def run(self, paths: list[Path]) -> IngestReport:
+        # workers are forked before the index writer starts its threads
+        pool = self._pool()
+        try:
+            return self._run(paths, pool)
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+
+    def _run(self, paths: list[Path], pool) -> IngestReport:
+        report = IngestReport()
+        self.index.catch_up(self.store)
+        self.index.writer()  # hold the writer for the whole run: one ingest at a time
+        pending: list[Prepared] = []
+        since_commit, last_seq = 0, self.index.seq
+        for prep in self._prepared(self.items(paths), pool):
+            if self.on_item:
+                self.on_item(prep)
+            if prep.note:
+                report.notes.append((prep.label, prep.note))
+            if prep.error is not None:
+                self._quarantine(prep, report)
+            elif prep.unchanged:
+                report.unchanged += 1
+                self.store.add_external_id(prep.doc)
+            else:
+                pending.append(prep)
+                if len(pending) >= self.settings.batch_size:
+                    last_seq = self._flush(pending, report) or last_seq
+                    since_commit += len(pending)
+                    pending = []
+                    if since_commit >= COMMIT_EVERY:
+                        self.index.commit(last_seq)
+                        since_commit = 0
+        last_seq = self._flush(pending, report) or last_seq
+        self.index.commit(max(last_seq, self.index.seq))
+        return report
+
+    def _flush(self, batch: list[Prepared], report: IngestReport) -> int | None:
+        if not batch:
+            return None
+        latest: dict[str, Prepared] = {}
+        for p in batch:  # the same document twice in one batch: identical → unchanged, else the last wins
+            prev = latest.get(p.doc.id)
+            if prev is not None:
+                if prev.doc.content_hash == p.doc.content_hash:
+                    report.unchanged += 1
+                    continue
+                report.updated += 1
+            latest[p.doc.id] = p
+        kept = list(latest.values())
+        summaries = [p.summary for p in kept if p.summary is not None]
+        outcome = self.store.write_batch([p.doc for p in kept], summaries)
+        fields = []
+        for p in kept:
+            status = outcome.statuses[p.doc.id]
+            setattr(report, status, getattr(report, status) + 1)
+            if status != "unchanged":
+                fields.append(p.fields)
+        self.index.add(fields)
+        return outcome.last_seq
+
+    def _quarantine(self, prep: Prepared, report: IngestReport) -> None:
+        self.store.quarantine(prep.label, prep.error or "unknown error", prep.raw)
+        report.quarantined += 1
+        report.errors.append((prep.label, prep.error or ""))
+
+
+def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    buf: list[Item] = []
+    for item in items:
+        buf.append(item)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf

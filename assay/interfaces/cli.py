@@ -1,0 +1,277 @@
+"""The ``assay`` command: a thin layer over the library (ingest, search, show, reindex, demo, ...)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ..errors import AssayError
+from ..search.engine import Filters
+from ..settings import Settings
+from ..text.dates import parse_date
+from ..workspace import Workspace
+from . import render
+
+err = Console(stderr=True)
+
+
+class Context:
+    def __init__(self, data_dir: Path | None):
+        try:
+            self.settings = Settings(home=data_dir) if data_dir else Settings()
+        except Exception as exc:  # pydantic's ValidationError: bad settings stop start-up
+            raise click.ClickException(f"invalid settings: {exc}") from exc
+
+    def workspace(self) -> Workspace:
+        return Workspace(self.settings)
+
+
+def _fail(exc: AssayError) -> None:
+    raise click.ClickException(exc.message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ASSAY_HOME",
+              help="Data directory (default: $ASSAY_HOME or ~/.local/share/assay).")
+@click.version_option(package_name="assay")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None) -> None:
+    """assay — search Chinese and English news and research, with cited summaries."""
+    ctx.obj = Context(data_dir)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[docs]} docs"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+        transient=False,
+    )
+
+
+def run_ingest(ws: Workspace, paths: list[Path], show_progress: bool = True):
+    from ..ingest.pipeline import Ingestor
+
+    total = Ingestor.total_bytes(p for p in paths if p.exists())
+    with _progress() as progress:
+        task = progress.add_task("ingest", total=total or None, docs=0)
+        count = [0]
+
+        def on_item(_prep) -> None:
+            count[0] += 1
+            if count[0] % 200 == 0:
+                progress.update(task, docs=count[0])
+
+        ingestor = Ingestor(
+            ws.store, ws.index, ws.settings,
+            on_bytes=lambda n: progress.advance(task, n),
+            on_item=on_item,
+        )
+        report = ingestor.run(paths)
+        progress.update(task, docs=count[0], completed=total)
+    return report
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--no-summaries", is_flag=True, help="Do not write extractive summaries while ingesting.")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: one per core).")
+@click.pass_obj
+def ingest(obj: Context, paths: tuple[Path, ...], as_json: bool, no_summaries: bool, workers: int | None) -> None:
+    """Ingest JSONL(.gz) files and folders or files of .txt, .md and .html."""
+    if no_summaries:
+        obj.settings.summarize_on_ingest = False
+    if workers is not None:
+        obj.settings.workers = workers
+    try:
+        with obj.workspace() as ws:
+            report = run_ingest(ws, list(paths))
+    except AssayError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for label, reason in report.errors[:20]:
+        err.print(f"[yellow]quarantined[/yellow] {label}: {reason}", highlight=False)
+    if len(report.errors) > 20:
+        err.print(f"… and {len(report.errors) - 20} more (see `assay quarantine`)")
+    click.echo(report.line())
+
+
+def _date(value: str | None, tz, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    dt, date_only = parse_date(value, tz)
+    if dt is None:
+        raise click.BadParameter(f"not a date: {value!r} (use YYYY-MM-DD)")
+    if end and date_only:
+        dt = dt.replace(hour=23, minute=59, second=59)
+    return dt
+
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@click.option("--sort", type=click.Choice(["newest", "relevance"]), default="newest", show_default=True)
+@click.option("--source", multiple=True, help="Only sources whose name contains this (repeatable).")
+@click.option("--type", "doc_type", multiple=True,
+              type=click.Choice(["news", "report", "filing", "transcript", "announcement", "other"]))
+@click.option("--lang", multiple=True, help="zh, en, ... (repeatable)")
+@click.option("--since", help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", help="Published on or before (YYYY-MM-DD).")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 200), default=10, show_default=True)
+@click.option("--match", type=click.Choice(["auto", "all", "any"]), default="auto", show_default=True,
+              help="all terms, any term, or auto (all, falling back to any when nothing matches).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.pass_obj
+def search(obj: Context, query, sort, source, doc_type, lang, since, until, page, limit, match, fmt, as_json) -> None:
+    """Search: words must all match; "quoted phrases"; -exclude. Newest first by default."""
+    tz = obj.settings.tz
+    filters = Filters(
+        source=list(source) or None,
+        doc_type=list(doc_type) or None,
+        lang=list(lang) or None,
+        since=_date(since, tz),
+        until=_date(until, tz, end=True),
+    )
+    try:
+        with obj.workspace() as ws:
+            result = ws.searcher.search(" ".join(query), sort=sort, filters=filters, page=page, limit=limit,
+                                        match=match)
+    except AssayError as exc:
+        _fail(exc)
+    print_result(result, "json" if as_json else fmt, tz)
+
+
+def print_result(result, fmt: str, tz) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(render.result_json(result), ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        click.echo(render.result_markdown(result, tz))
+    else:
+        out = Console(highlight=False, soft_wrap=True)
+        if out.is_terminal:
+            out.print(render.result_text(result, tz, style=True))
+        else:
+            click.echo(render.result_text(result, tz))
+
+
+@cli.command()
+@click.argument("doc_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def show(obj: Context, doc_id: str, as_json: bool) -> None:
+    """One document: metadata, summary and numbered paragraphs (by id or record id)."""
+    from ..summarize.base import TEMPLATE_VERSION
+
+    try:
+        with obj.workspace() as ws:
+            doc = ws.store.get_document(doc_id)
+            summary = ws.store.summaries_for([doc], "extractive", TEMPLATE_VERSION).get(doc.id)
+            ext = ws.store.external_ids(doc.id)
+    except AssayError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(render.document_json(doc, summary, ext), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render.document_text(doc, summary, ext, obj.settings.tz))
+
+
+@cli.command()
+@click.pass_obj
+def reindex(obj: Context) -> None:
+    """Rebuild the full-text index from the store."""
+    try:
+        with obj.workspace() as ws:
+            total = ws.store.count()
+            with _progress() as progress:
+                task = progress.add_task("reindex", total=total, docs=0)
+                n = ws.index.rebuild(ws.store, lambda k: progress.advance(task, k))
+    except AssayError as exc:
+        _fail(exc)
+    click.echo(f"reindexed {n} documents")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", default=50, show_default=True)
+@click.pass_obj
+def quarantine(obj: Context, as_json: bool, limit: int) -> None:
+    """Inputs that could not be ingested, with the reason (their bytes are kept in the data directory)."""
+    with obj.workspace() as ws:
+        rows = ws.store.quarantined(limit)
+        where = ws.settings.quarantine_dir
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['created_at']}  {r['input']}: {r['reason']} ({r['size']} bytes → {where / r['blob']})")
+    if not rows:
+        click.echo("quarantine is empty")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def stats(obj: Context, as_json: bool) -> None:
+    """Counts by source, type and language."""
+    with obj.workspace() as ws:
+        data = ws.store.stats()
+        data["indexed"] = ws.index.num_docs()
+        data["data_dir"] = str(ws.home)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['documents']} documents ({data['indexed']} indexed), {data['summaries']} summaries, "
+               f"{data['quarantined']} quarantined — {data['data_dir']}")
+    for key in ("doc_type", "lang", "source"):
+        click.echo(f"\nby {key}:")
+        for name, n in list(data[key].items())[:15]:
+            click.echo(f"  {n:>8}  {name}")
+
+
+@cli.command()
+@click.option("--query", "query", default="稀土", show_default=True)
+@click.option("--limit", default=10, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
+@click.pass_obj
+def demo(obj: Context, query: str, limit: int, fmt: str) -> None:
+    """Build a store from the bundled demo corpus (once) and print the result page for 稀土."""
+    from ..demo import corpus_path
+
+    settings = obj.settings
+    demo_home = settings.home / "demo"
+    demo_settings = settings.model_copy(update={"home": demo_home})
+    try:
+        with Workspace(demo_settings) as ws:
+            report = run_ingest(ws, [corpus_path()])
+            err.print(f"demo corpus in {demo_home}: {report.line()}", highlight=False)
+            result = ws.searcher.search(query, limit=limit)
+    except AssayError as exc:
+        _fail(exc)
+    print_result(result, fmt, settings.tz)
+    if fmt == "text":
+        err.print(f"\nTry: assay --data-dir {demo_home} search 稀土 出口 --sort relevance", highlight=False)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

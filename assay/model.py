@@ -1,0 +1,171 @@
+"""The shared vocabulary: Document, Paragraph, Summary (Section, Bullet), Hit, SearchResult.
+
+Plain dataclasses (slots) — they are created by the hundred thousand during ingest, so they stay cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+DocType = Literal["news", "report", "filing", "transcript", "announcement", "other"]
+DOC_TYPES: tuple[str, ...] = ("news", "report", "filing", "transcript", "announcement", "other")
+Check = Literal["supported", "unsupported", "unchecked"]
+
+
+@dataclass(slots=True)
+class Paragraph:
+    """Paragraph ``n`` (1-based, reading order) of a document. Headings are paragraphs too, with a level."""
+
+    n: int
+    text: str
+    kind: Literal["text", "heading"] = "text"
+    level: int = 0
+    page: int | None = None
+
+
+@dataclass(slots=True)
+class Document:
+    title: str
+    paragraphs: list[Paragraph]
+    source: str = ""
+    url: str | None = None
+    published_at: datetime | None = None
+    date_only: bool = False  # the input gave a day, not a time
+    doc_type: str = "news"
+    lang: str = "zh"
+    institution: str | None = None
+    symbols: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    external_id: str | None = None
+    id: str = ""
+    content_hash: str = ""
+    cluster_id: str | None = None
+    ingested_at: datetime | None = None
+
+    def finalize(self) -> Document:
+        """Fill ``content_hash`` and the stable ``id`` (canonical URL, else source+title+date+content)."""
+        self.content_hash = content_hash(self.title, self.paragraphs)
+        if not self.id:
+            self.id = document_id(self)
+        return self
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.paragraphs)
+
+    def paragraph(self, n: int) -> Paragraph | None:
+        if 1 <= n <= len(self.paragraphs):
+            return self.paragraphs[n - 1]
+        return None
+
+
+def content_hash(title: str, paragraphs: list[Paragraph]) -> str:
+    h = hashlib.sha256(title.strip().encode())
+    for p in paragraphs:
+        h.update(b"\x1e")
+        h.update(f"{p.kind}{p.level}{p.page or ''}".encode())
+        h.update(b"\x1f")
+        h.update(p.text.encode())
+    return h.hexdigest()
+
+
+_TRACKING = ("utm_", "spm", "from", "share")
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, drop the fragment, tracking parameters and a trailing slash."""
+    parts = urlsplit(url.strip())
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith(_TRACKING)]
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
+
+
+def document_id(doc: Document) -> str:
+    if doc.url:
+        key = "url\x1f" + canonical_url(doc.url)
+    else:
+        when = doc.published_at.isoformat() if doc.published_at else ""
+        key = "\x1f".join(("doc", doc.source, doc.title, when, doc.content_hash))
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class Bullet:
+    text: str
+    cites: list[int]
+    check: Check = "unchecked"
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Section:
+    heading: str
+    bullets: list[Bullet]
+
+
+@dataclass(slots=True)
+class Summary:
+    doc_id: str
+    template: str
+    language: str
+    backend: str
+    created_at: datetime
+    sections: list[Section]
+    rating: str | None = None
+    template_version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["created_at"] = self.created_at.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
+        sections = [
+            Section(s["heading"], [Bullet(**b) for b in s.get("bullets", [])]) for s in data.get("sections", [])
+        ]
+        return cls(
+            doc_id=data["doc_id"],
+            template=data["template"],
+            language=data["language"],
+            backend=data["backend"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            sections=sections,
+            rating=data.get("rating"),
+            template_version=data.get("template_version", 1),
+        )
+
+
+@dataclass(slots=True)
+class Hit:
+    id: str
+    external_id: str | None
+    title: str
+    source: str
+    url: str | None
+    published_at: datetime | None
+    date_only: bool
+    doc_type: str
+    lang: str
+    score: float
+    snippet: str = ""
+    snippet_paragraph: int | None = None
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    excerpt: str = ""
+    summary: Summary | None = None
+
+
+@dataclass(slots=True)
+class SearchResult:
+    query: str
+    total: int
+    hits: list[Hit]
+    page: int
+    limit: int
+    sort: str
+    match: str  # "all" or "any" (the fallback when no document holds every term)
+    took_ms: float = 0.0

@@ -1,0 +1,179 @@
+"""Search: parse → tantivy query → (newest | relevance) top-k → hits with snippets and summaries."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import tantivy
+from tantivy import Occur, Query
+
+from ..errors import QueryError
+from ..model import DOC_TYPES, Hit, SearchResult
+from ..summarize.base import TEMPLATE_VERSION
+from .index import FullTextIndex
+from .query import ParsedQuery, compound_parts, parse
+from .snippets import excerpt, snippet
+
+TITLE_BOOST = 2.0
+SUB_BOOST = 0.7
+SORTS = ("newest", "relevance")
+MATCHES = ("auto", "all", "any")
+MAX_LIMIT = 200
+
+
+@dataclass
+class Filters:
+    source: list[str] | None = None
+    doc_type: list[str] | None = None
+    lang: list[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class Searcher:
+    """Library entry point for search: the CLI, the API and the benchmarks all call ``search``."""
+
+    def __init__(self, store, index: FullTextIndex, summary_backend: str = "extractive"):
+        self.store = store
+        self.index = index
+        self.schema = index.schema
+        self.summary_backend = summary_backend
+
+    # -- query building ---------------------------------------------------------------------------
+    def _term(self, t: str) -> Query:
+        s = self.schema
+        clauses = [
+            (Occur.Should, Query.boost_query(Query.term_query(s, "title", t), TITLE_BOOST)),
+            (Occur.Should, Query.term_query(s, "body", t)),
+            (Occur.Should, Query.boost_query(Query.term_query(s, "title_x", t), TITLE_BOOST * SUB_BOOST)),
+            (Occur.Should, Query.boost_query(Query.term_query(s, "body_x", t), SUB_BOOST)),
+        ]
+        parts = compound_parts(t)
+        if parts:
+            clauses.append((Occur.Should, Query.phrase_query(s, "body", list(parts))))
+            clauses.append((Occur.Should, Query.boost_query(Query.phrase_query(s, "title", list(parts)), TITLE_BOOST)))
+        return Query.boolean_query(clauses)
+
+    def _phrase(self, words: list[str]) -> Query:
+        s = self.schema
+        return Query.boolean_query(
+            [
+                (Occur.Should, Query.phrase_query(s, "body", words)),
+                (Occur.Should, Query.boost_query(Query.phrase_query(s, "title", words), TITLE_BOOST)),
+            ]
+        )
+
+    def _filters(self, f: Filters) -> list[tuple[Occur, Query]]:
+        s = self.schema
+        out = []
+        if f.source:
+            names = sorted({n for frag in f.source for n in self.store.sources_matching(frag)})
+            out.append((Occur.Must, Query.term_set_query(s, "source", names) if names else Query.empty_query()))
+        for field, values in (("doc_type", f.doc_type), ("lang", f.lang)):
+            if values:
+                out.append((Occur.Must, Query.term_set_query(s, field, list(values))))
+        if f.since or f.until:
+            lo = int(f.since.timestamp()) if f.since else None
+            hi = int(f.until.timestamp()) if f.until else None
+            out.append((Occur.Must, Query.range_query(s, "ts", tantivy.FieldType.Integer, lo, hi)))
+        return [(o, Query.const_score_query(q, 0.0)) for o, q in out]
+
+    def build(self, q: ParsedQuery, f: Filters, match: str) -> Query:
+        positive = [self._term(t) for t in q.terms] + [self._phrase(p) for p in q.phrases]
+        occur = Occur.Must if match == "all" else Occur.Should
+        clauses: list[tuple[Occur, Query]] = [(occur, c) for c in positive]
+        if not positive:
+            clauses.append((Occur.Must, Query.all_query()))
+        elif occur is Occur.Should:
+            clauses = [(Occur.Must, Query.boolean_query(clauses))]
+        clauses += [(Occur.MustNot, self._term(t)) for t in q.excluded]
+        clauses += [(Occur.MustNot, self._phrase(p)) for p in q.excluded_phrases]
+        clauses += self._filters(f)
+        return Query.boolean_query(clauses)
+
+    # -- running ----------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        sort: str = "newest",
+        filters: Filters | None = None,
+        page: int = 1,
+        limit: int = 10,
+        match: str = "auto",
+        with_summaries: bool = True,
+    ) -> SearchResult:
+        t0 = time.perf_counter()
+        _check(sort, SORTS, "sort")
+        _check(match, MATCHES, "match")
+        if filters and filters.doc_type:
+            for t in filters.doc_type:
+                _check(t, DOC_TYPES, "type")
+        if page < 1 or not 1 <= limit <= MAX_LIMIT:
+            raise QueryError(f"page must be ≥ 1 and limit between 1 and {MAX_LIMIT}")
+        f = filters or Filters()
+        q = parse(query)
+        used = "all" if match in ("auto", "all") else "any"
+        total, ids, scores = self._run(q, f, used, sort, page, limit)
+        if total == 0 and match == "auto" and len(q.terms) + len(q.phrases) > 1:
+            used = "any"
+            total, ids, scores = self._run(q, f, used, sort, page, limit)
+        hits = self._hits(ids, scores, q, with_summaries)
+        took = (time.perf_counter() - t0) * 1000
+        return SearchResult(query, total, hits, page, limit, sort, used, took)
+
+    def _run(self, q: ParsedQuery, f: Filters, match: str, sort: str, page: int, limit: int):
+        tq = self.build(q, f, match)
+        searcher = self.index.searcher()
+        offset = (page - 1) * limit
+        if sort == "newest":
+            res = searcher.search(tq, limit, count=True, order_by_field="ts", offset=offset)
+        else:
+            res = searcher.search(tq, limit, count=True, offset=offset)
+        ids = [searcher.doc(addr)["id"][0] for _, addr in res.hits]
+        scores = [float(key) if sort == "relevance" else 0.0 for key, _ in res.hits]
+        return res.count, ids, scores
+
+    def _hits(self, ids: list[str], scores: list[float], q: ParsedQuery, with_summaries: bool) -> list[Hit]:
+        docs = self.store.get_documents(ids)
+        summaries = (
+            self.store.summaries_for(docs.values(), self.summary_backend, TEMPLATE_VERSION) if with_summaries else {}
+        )
+        terms = q.highlight_terms()
+        hits = []
+        for doc_id, score in zip(ids, scores, strict=True):
+            d = docs.get(doc_id)
+            if d is None:  # index ahead of a store that lost it: skip, catch_up will fix the index
+                continue
+            text, n, spans = snippet(d, terms)
+            hits.append(
+                Hit(
+                    id=d.id,
+                    external_id=d.external_id,
+                    title=d.title,
+                    source=d.source,
+                    url=d.url,
+                    published_at=d.published_at,
+                    date_only=d.date_only,
+                    doc_type=d.doc_type,
+                    lang=d.lang,
+                    score=score,
+                    snippet=text,
+                    snippet_paragraph=n,
+                    highlights=spans,
+                    excerpt=excerpt(d),
+                    summary=summaries.get(d.id),
+                )
+            )
+        return hits
+
+
+def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
+    if value not in allowed:
+        raise QueryError(f"unknown {what} {value!r}; choose one of: {', '.join(allowed)}")
+
+
+def search(store, index: FullTextIndex, query: str, **kwargs) -> SearchResult:
+    return Searcher(store, index).search(query, **kwargs)

@@ -1,0 +1,61 @@
+"""Schema migrations, applied in order inside one transaction each. Never edit a released step: add one."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: documents, their paragraphs (JSON, in reading order), external ids, summaries, change log, quarantine
+    """
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        external_id TEXT,
+        title TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT '',
+        url TEXT,
+        published_at TEXT,
+        published_ts INTEGER,
+        date_only INTEGER NOT NULL DEFAULT 0,
+        doc_type TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        institution TEXT,
+        symbols TEXT NOT NULL DEFAULT '[]',
+        tags TEXT NOT NULL DEFAULT '[]',
+        content_hash TEXT NOT NULL,
+        cluster_id TEXT,
+        n_paragraphs INTEGER NOT NULL,
+        paragraphs TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX documents_published ON documents(published_ts);
+    CREATE INDEX documents_source ON documents(source);
+    CREATE INDEX documents_hash ON documents(content_hash);
+    CREATE TABLE external_ids (
+        external_id TEXT PRIMARY KEY,
+        doc_id TEXT NOT NULL
+    );
+    CREATE INDEX external_ids_doc ON external_ids(doc_id);
+    CREATE TABLE summaries (
+        content_hash TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        template_version INTEGER NOT NULL,
+        doc_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (content_hash, backend, template_version)
+    );
+    CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id TEXT NOT NULL
+    );
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY,
+        input TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        blob_path TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (input, sha256)
+    );
+    """,
+]

@@ -1,0 +1,376 @@
+"""SQLite (WAL) store: one file in the data directory, the system of record.
+
+Documents keep their paragraphs as one JSON array (they are always read whole: show, snippets,
+summaries), which makes ingest one row per document. Every write appends to ``changes`` in the same
+transaction; the full-text index replays that log, so it can never stay behind the store after a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..errors import NotFound, StoreError
+from ..model import Document, Paragraph, Summary
+from .base import Status, WriteOutcome
+from .migrations import MIGRATIONS
+
+_DOC_COLUMNS = (
+    "id, external_id, title, source, url, published_at, date_only, doc_type, lang, institution, "
+    "symbols, tags, content_hash, cluster_id, paragraphs, ingested_at"
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _paragraphs_json(paragraphs: list[Paragraph]) -> str:
+    rows = []
+    for p in paragraphs:
+        row: list = [p.text]
+        if p.kind != "text" or p.page is not None:
+            row += [p.level, p.page]
+        rows.append(row)
+    return json.dumps(rows, ensure_ascii=False)
+
+
+def _paragraphs_from(data: str) -> list[Paragraph]:
+    out = []
+    for i, row in enumerate(json.loads(data), 1):
+        if len(row) == 1:
+            out.append(Paragraph(i, row[0]))
+        else:
+            out.append(Paragraph(i, row[0], "heading" if row[1] else "text", row[1], row[2]))
+    return out
+
+
+class SqliteStore:
+    """The embedded store. Safe to share across threads (one connection, serialized)."""
+
+    def __init__(self, path: Path, quarantine_dir: Path | None = None):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.quarantine_dir = quarantine_dir or self.path.parent / "quarantine"
+        self._lock = threading.RLock()
+        try:
+            self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA cache_size=-65536")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+
+    # -- schema -----------------------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self.schema_version
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"the store at {self.path} has schema version {version}, newer than this assay "
+                    f"knows ({len(MIGRATIONS)}); upgrade assay"
+                )
+            for step in range(version, len(MIGRATIONS)):
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    if self.schema_version == step:  # another process may have migrated meanwhile
+                        for statement in MIGRATIONS[step].split(";"):
+                            if statement.strip():
+                                self.db.execute(statement)
+                        self.db.execute(f"PRAGMA user_version={step + 1}")
+                    self.db.execute("COMMIT")
+                except BaseException:
+                    self.db.execute("ROLLBACK")
+                    raise
+
+    # -- writes -----------------------------------------------------------------------------------
+    def existing_hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        ids = list(ids)
+        out: dict[str, str] = {}
+        with self._lock:
+            for i in range(0, len(ids), 900):
+                chunk = ids[i : i + 900]
+                marks = ",".join("?" * len(chunk))
+                rows = self.db.execute(f"SELECT id, content_hash FROM documents WHERE id IN ({marks})", chunk)
+                out.update(dict(rows.fetchall()))
+        return out
+
+    def write_batch(self, docs: list[Document], summaries: list[Summary]) -> WriteOutcome:
+        """Insert or update documents (and their summaries) in one transaction."""
+        now = _now()
+        statuses: dict[str, Status] = {}
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                before = self.existing_hashes(d.id for d in docs)
+                rows, changed = [], []
+                for d in docs:
+                    old = before.get(d.id)
+                    if old == d.content_hash:
+                        statuses.setdefault(d.id, "unchanged")
+                        continue
+                    statuses[d.id] = "updated" if old is not None or d.id in changed else "added"
+                    before[d.id] = d.content_hash
+                    changed.append(d.id)
+                    rows.append(self._row(d, now))
+                self.db.executemany(
+                    "INSERT INTO documents (id, external_id, title, source, url, published_at, published_ts,"
+                    " date_only, doc_type, lang, institution, symbols, tags, content_hash, cluster_id,"
+                    " n_paragraphs, paragraphs, ingested_at, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT(id) DO UPDATE SET external_id=COALESCE(excluded.external_id, external_id),"
+                    " title=excluded.title, source=excluded.source, url=excluded.url,"
+                    " published_at=excluded.published_at, published_ts=excluded.published_ts,"
+                    " date_only=excluded.date_only, doc_type=excluded.doc_type, lang=excluded.lang,"
+                    " institution=excluded.institution, symbols=excluded.symbols, tags=excluded.tags,"
+                    " content_hash=excluded.content_hash, n_paragraphs=excluded.n_paragraphs,"
+                    " paragraphs=excluded.paragraphs, updated_at=excluded.updated_at",
+                    rows,
+                )
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO external_ids (external_id, doc_id) VALUES (?, ?)",
+                    [(d.external_id, d.id) for d in docs if d.external_id],
+                )
+                wanted = {d.content_hash for d in docs if statuses.get(d.id) != "unchanged"}
+                changed_ids = set(changed)
+                self._put_summaries([s for s in summaries if s.doc_id in changed_ids], docs, wanted)
+                self.db.executemany("INSERT INTO changes (doc_id) VALUES (?)", [(i,) for i in dict.fromkeys(changed)])
+                last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return WriteOutcome(statuses, last)
+
+    @staticmethod
+    def _row(d: Document, now: str) -> tuple:
+        ts = int(d.published_at.timestamp()) if d.published_at else None
+        return (
+            d.id,
+            d.external_id,
+            d.title,
+            d.source,
+            d.url,
+            d.published_at.isoformat() if d.published_at else None,
+            ts,
+            int(d.date_only),
+            d.doc_type,
+            d.lang,
+            d.institution,
+            json.dumps(d.symbols, ensure_ascii=False),
+            json.dumps(d.tags, ensure_ascii=False),
+            d.content_hash,
+            d.cluster_id,
+            len(d.paragraphs),
+            _paragraphs_json(d.paragraphs),
+            now,
+            now,
+        )
+
+    def _put_summaries(self, summaries: list[Summary], docs: list[Document], wanted: set[str]) -> None:
+        by_id = {d.id: d.content_hash for d in docs}
+        self.db.executemany(
+            "INSERT OR REPLACE INTO summaries (content_hash, backend, template_version, doc_id, data, created_at)"
+            " VALUES (?,?,?,?,?,?)",
+            [
+                (by_id[s.doc_id], s.backend, s.template_version, s.doc_id,
+                 json.dumps(s.to_dict(), ensure_ascii=False), s.created_at.isoformat())
+                for s in summaries
+                if by_id.get(s.doc_id) in wanted
+            ],
+        )
+
+    def put_summary(self, doc: Document, summary: Summary) -> None:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self._put_summaries([summary], [doc], {doc.content_hash})
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def add_external_id(self, doc: Document) -> None:
+        if doc.external_id:
+            with self._lock:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO external_ids (external_id, doc_id) VALUES (?, ?)", (doc.external_id, doc.id)
+                )
+
+    def quarantine(self, source: str, reason: str, raw: bytes) -> bool:
+        """Keep a rejected input (all of its bytes) with its reason. False if it was already kept."""
+        digest = hashlib.sha256(raw).hexdigest()
+        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        blob = self.quarantine_dir / f"{digest}.bin"
+        if not blob.exists():
+            tmp = blob.with_suffix(".tmp")
+            tmp.write_bytes(raw)
+            tmp.replace(blob)
+        with self._lock:
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO quarantine (input, reason, sha256, size, blob_path, created_at)"
+                " VALUES (?,?,?,?,?,?)",
+                (source, reason, digest, len(raw), blob.name, _now()),
+            )
+            return cur.rowcount > 0
+
+    def quarantined(self, limit: int = 100) -> list[dict]:
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT id, input, reason, size, blob_path, created_at FROM quarantine ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        keys = ("id", "input", "reason", "size", "blob", "created_at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # -- reads ------------------------------------------------------------------------------------
+    def _doc(self, row: tuple) -> Document:
+        (id_, ext, title, source, url, published, date_only, doc_type, lang, inst, symbols, tags, chash, cluster,
+         paragraphs, ingested) = row
+        return Document(
+            id=id_,
+            external_id=ext,
+            title=title,
+            source=source,
+            url=url,
+            published_at=datetime.fromisoformat(published) if published else None,
+            date_only=bool(date_only),
+            doc_type=doc_type,
+            lang=lang,
+            institution=inst,
+            symbols=json.loads(symbols),
+            tags=json.loads(tags),
+            content_hash=chash,
+            cluster_id=cluster,
+            paragraphs=_paragraphs_from(paragraphs),
+            ingested_at=datetime.fromisoformat(ingested),
+        )
+
+    def resolve(self, key: str) -> str:
+        """A document id from its id, its external (record) id, or a unique id prefix."""
+        with self._lock:
+            if self.db.execute("SELECT 1 FROM documents WHERE id = ?", (key,)).fetchone():
+                return key
+            row = self.db.execute("SELECT doc_id FROM external_ids WHERE external_id = ?", (key,)).fetchone()
+            if row:
+                return row[0]
+            if len(key) >= 6:
+                rows = self.db.execute(
+                    "SELECT id FROM documents WHERE id >= ? AND id < ? LIMIT 2", (key, key + "\uffff")
+                ).fetchall()
+                if len(rows) == 1:
+                    return rows[0][0]
+        raise NotFound(f"no document with id {key!r}")
+
+    def get_document(self, key: str) -> Document:
+        doc_id = self.resolve(key)
+        with self._lock:
+            row = self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no document with id {key!r}")
+        return self._doc(row)
+
+    def get_documents(self, ids: list[str]) -> dict[str, Document]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE id IN ({marks})", ids).fetchall()
+        return {r[0]: self._doc(r) for r in rows}
+
+    def external_ids(self, doc_id: str) -> list[str]:
+        with self._lock:
+            rows = self.db.execute("SELECT external_id FROM external_ids WHERE doc_id = ?", (doc_id,)).fetchall()
+        return [r[0] for r in rows]
+
+    def summaries_for(self, docs: Iterable[Document], backend: str, version: int) -> dict[str, Summary]:
+        """Cached summaries by document id (looked up by content hash, backend, template version)."""
+        by_hash: dict[str, list[str]] = {}
+        for d in docs:
+            by_hash.setdefault(d.content_hash, []).append(d.id)
+        if not by_hash:
+            return {}
+        marks = ",".join("?" * len(by_hash))
+        with self._lock:
+            rows = self.db.execute(
+                f"SELECT content_hash, data FROM summaries WHERE backend = ? AND template_version = ?"
+                f" AND content_hash IN ({marks})",
+                [backend, version, *by_hash],
+            ).fetchall()
+        out = {}
+        for chash, data in rows:
+            for doc_id in by_hash[chash]:
+                s = Summary.from_dict(json.loads(data))
+                s.doc_id = doc_id
+                out[doc_id] = s
+        return out
+
+    def changes_since(self, seq: int) -> tuple[int, list[str]]:
+        with self._lock:
+            rows = self.db.execute("SELECT seq, doc_id FROM changes WHERE seq > ? ORDER BY seq", (seq,)).fetchall()
+        if not rows:
+            return seq, []
+        return rows[-1][0], list(dict.fromkeys(r[1] for r in rows))
+
+    def last_seq(self) -> int:
+        with self._lock:
+            return self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
+
+    def prune_changes(self, upto: int) -> None:
+        with self._lock:
+            self.db.execute("DELETE FROM changes WHERE seq <= ? AND seq < (SELECT MAX(seq) FROM changes)", (upto,))
+
+    def iter_documents(self, batch: int = 1000) -> Iterator[Document]:
+        last = ""
+        while True:
+            with self._lock:
+                rows = self.db.execute(
+                    f"SELECT {_DOC_COLUMNS} FROM documents WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield self._doc(r)
+            last = rows[-1][0]
+
+    def all_ids(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self.db.execute("SELECT id FROM documents")}
+
+    def sources_matching(self, fragment: str) -> list[str]:
+        """Exact source names that contain ``fragment`` (case-insensitive)."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT DISTINCT source FROM documents WHERE instr(lower(source), lower(?)) > 0", (fragment,)
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def count(self) -> int:
+        with self._lock:
+            return self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+
+    def stats(self) -> dict:
+        with self._lock:
+            by = {}
+            for col in ("source", "doc_type", "lang"):
+                by[col] = dict(
+                    self.db.execute(f"SELECT {col}, COUNT(*) FROM documents GROUP BY {col} ORDER BY 2 DESC").fetchall()
+                )
+            summaries = self.db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0]
+            quarantined = self.db.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0]
+        return {"documents": self.count(), "summaries": summaries, "quarantined": quarantined, **by}
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()

@@ -1,0 +1,32 @@
+"""A data directory opened for use: the store, the full-text index (caught up), and a searcher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .search.engine import Searcher
+from .search.index import FullTextIndex
+from .settings import Settings
+from .store.sqlite import SqliteStore
+
+
+class Workspace:
+    def __init__(self, settings: Settings, catch_up: bool = True):
+        self.settings = settings
+        self.home: Path = settings.home
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.store = SqliteStore(settings.db_path, settings.quarantine_dir)
+        self.index = FullTextIndex(settings.index_dir)
+        if catch_up:
+            self.index.catch_up(self.store)
+        self.searcher = Searcher(self.store, self.index)
+
+    def close(self) -> None:
+        self.index.close()
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

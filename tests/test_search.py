@@ -1,0 +1,133 @@
+import json
+
+import pytest
+from conftest import ingest, make_settings
+
+from assay.errors import QueryError
+from assay.search.engine import Filters
+from assay.text.dates import parse_date
+from assay.workspace import Workspace
+
+RECORDS = [
+    {"id": "a", "title": "稀土出口管制升级", "text": "商务部宣布对中重稀土实施出口管制。美国表示关注。",
+     "source": "新华社", "published_at": "2025-10-09"},
+    {"id": "b", "title": "服装出口增长", "text": "今年前三季度服装出口增长5%。纺织业回暖。",
+     "source": "经济日报", "published_at": "2025-10-01"},
+    {"id": "c", "title": "Rare earth prices", "text": "Rare earth prices rose sharply after China tightened exports.",
+     "source": "Reuters", "published_at": "2025-09-01", "lang": "en"},
+    {"id": "d", "title": "中美贸易磋商", "text": "中美贸易磋商取得进展，双方就稀土问题交换意见。",
+     "source": "新华社", "published_at": "2025-10-20"},
+    {"id": "e", "title": "锂电池产能", "text": "锂电池产能扩张，稀土永磁需求上升。",
+     "source": "证券时报", "published_at": "2024-05-01"},
+    {"id": "f", "title": "稀土 稀土 稀土", "text": "稀土稀土稀土，稀土行业研究。", "source": "某券商研究所",
+     "published_at": "2023-01-01", "doc_type": "report"},
+]
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    home = tmp_path_factory.mktemp("search")
+    src = home / "docs.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
+    w = Workspace(make_settings(home / "data"))
+    assert ingest(w, src).added == len(RECORDS)
+    yield w
+    w.close()
+
+
+def ext(result):
+    return [h.external_id for h in result.hits]
+
+
+def test_newest_first_by_default(ws):
+    r = ws.searcher.search("稀土")
+    assert ext(r) == ["d", "a", "e", "f"]  # c is English: "稀土" is not "rare earth" (yet)
+    dates = [h.published_at for h in r.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_relevance_prefers_title_and_frequency(ws):
+    r = ws.searcher.search("稀土", sort="relevance")
+    assert ext(r)[0] == "f"
+    assert r.hits[0].score >= r.hits[-1].score
+
+
+def test_and_by_default_and_fallback_to_any(ws):
+    assert ext(ws.searcher.search("稀土 出口")) == ["a"]
+    r = ws.searcher.search("稀土 纺织业")
+    assert r.match == "any" and set(ext(r)) >= {"b", "a"}
+    assert ws.searcher.search("稀土 纺织业", match="all").total == 0
+
+
+def test_compound_found_by_its_part(ws):
+    # 服装出口 is one word in default mode; the index holds 出口 as a sub-word
+    assert "b" in ext(ws.searcher.search("出口"))
+
+
+def test_traditional_query_finds_simplified_text(ws):
+    assert ext(ws.searcher.search("鋰電池")) == ["e"]
+    assert "d" in ext(ws.searcher.search("中美貿易"))
+
+
+def test_phrase_and_exclusion(ws):
+    assert ext(ws.searcher.search('"出口管制"')) == ["a"]
+    assert "a" not in ext(ws.searcher.search("稀土 -美国"))
+    assert "d" in ext(ws.searcher.search("稀土 -美国"))
+    assert ext(ws.searcher.search('"管制 出口"')) == []  # order matters in a phrase
+
+
+def test_english_stemming(ws):
+    assert ext(ws.searcher.search("export")) == ["c"]
+    assert ext(ws.searcher.search("RARE earths")) == ["c"]
+
+
+def test_filters(ws):
+    tz = ws.settings.tz
+    assert ext(ws.searcher.search("稀土", filters=Filters(source=["新华"]))) == ["d", "a"]
+    assert ext(ws.searcher.search("稀土", filters=Filters(doc_type=["report"]))) == ["f"]
+    assert ext(ws.searcher.search("", filters=Filters(lang=["en"]))) == ["c"]
+    since = parse_date("2025-10-05", tz)[0]
+    until = parse_date("2025-10-10", tz)[0]
+    assert ext(ws.searcher.search("稀土", filters=Filters(since=since, until=until))) == ["a"]
+    assert ws.searcher.search("稀土", filters=Filters(source=["nobody"])).total == 0
+
+
+def test_pagination(ws):
+    everything = ext(ws.searcher.search("", limit=10))
+    pages = ext(ws.searcher.search("", limit=2, page=1)) + ext(ws.searcher.search("", limit=2, page=2))
+    pages += ext(ws.searcher.search("", limit=2, page=3))
+    assert pages == everything and len(everything) == len(RECORDS)
+    assert ws.searcher.search("", limit=2, page=1).total == len(RECORDS)
+
+
+def test_snippet_highlights_the_best_paragraph(ws):
+    hit = ws.searcher.search("美国 稀土", sort="relevance").hits[0]
+    assert hit.snippet_paragraph is not None
+    marked = [hit.snippet[a:b] for a, b in hit.highlights]
+    assert "稀土" in marked and "美国" in marked
+
+
+def test_bad_queries(ws):
+    with pytest.raises(QueryError):
+        ws.searcher.search("稀土", sort="oldest")
+    with pytest.raises(QueryError):
+        ws.searcher.search("稀土", limit=0)
+    assert ws.searcher.search('"').total >= 0  # odd syntax degrades, never crashes
+
+
+def test_index_catches_up_after_a_crash_and_reindex_agrees(tmp_path):
+    src = tmp_path / "docs.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
+    settings = make_settings(tmp_path / "data")
+    with Workspace(settings) as w:
+        ingest(w, src)
+        # a write that reached the store but whose index commit never happened (a crash)
+        from assay.ingest.records import record_to_document
+        extra = record_to_document({"id": "late", "title": "稀土晚到", "text": "稀土新闻晚到了。"}, settings.tz)
+        w.store.write_batch([extra], [])
+    with Workspace(settings) as w:  # opening catches the index up with the store
+        assert "late" in ext(w.searcher.search("晚到"))
+        assert w.index.num_docs() == w.store.count()
+        before = ext(w.searcher.search("稀土", limit=50))
+        assert w.index.rebuild(w.store) == w.store.count()
+        assert ext(w.searcher.search("稀土", limit=50)) == before

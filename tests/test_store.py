@@ -1,0 +1,66 @@
+import sqlite3
+
+import pytest
+
+from assay.errors import NotFound, StoreError
+from assay.model import Document, Paragraph
+from assay.store.migrations import MIGRATIONS
+from assay.store.sqlite import SqliteStore
+
+
+def _doc(title="标题", text="第一段。", ext="rec-1", **kw):
+    return Document(title=title, paragraphs=[Paragraph(1, text), Paragraph(2, "小节", "heading", 2)],
+                    source="测试", external_id=ext, **kw).finalize()
+
+
+def test_wal_and_schema_version(tmp_path):
+    store = SqliteStore(tmp_path / "a.db")
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.schema_version == len(MIGRATIONS)
+    store.close()
+    SqliteStore(tmp_path / "a.db").close()  # reopening migrates nothing and keeps working
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "a.db"
+    SqliteStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version={len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(StoreError, match="newer"):
+        SqliteStore(path)
+
+
+def test_write_is_idempotent_and_round_trips(tmp_path):
+    store = SqliteStore(tmp_path / "a.db")
+    d = _doc()
+    out = store.write_batch([d], [])
+    assert out.statuses == {d.id: "added"}
+    again = store.write_batch([_doc()], [])
+    assert again.statuses == {d.id: "unchanged"} and again.last_seq == out.last_seq
+    got = store.get_document("rec-1")  # by record id
+    assert got.id == d.id and got.content_hash == d.content_hash
+    assert [(p.n, p.kind, p.level) for p in got.paragraphs] == [(1, "text", 0), (2, "heading", 2)]
+    assert store.get_document(d.id[:8]).id == d.id  # unique prefix
+    with pytest.raises(NotFound):
+        store.get_document("nope")
+
+
+def test_update_with_same_url_keeps_id(tmp_path):
+    store = SqliteStore(tmp_path / "a.db")
+    a = _doc(text="旧内容。", url="https://example.com/a?utm_source=x#top")
+    b = _doc(text="新内容。", url="https://EXAMPLE.com/a/")
+    assert a.id == b.id
+    store.write_batch([a], [])
+    assert store.write_batch([b], []).statuses == {a.id: "updated"}
+    assert store.get_document(a.id).paragraphs[0].text == "新内容。"
+    assert store.count() == 1
+
+
+def test_quarantine_keeps_bytes_once(tmp_path):
+    store = SqliteStore(tmp_path / "a.db")
+    assert store.quarantine("in.jsonl:3", "invalid JSON", b"{bad")
+    assert not store.quarantine("in.jsonl:3", "invalid JSON", b"{bad")
+    rows = store.quarantined()
+    assert len(rows) == 1 and rows[0]["reason"] == "invalid JSON"
+    assert (tmp_path / "quarantine" / rows[0]["blob"]).read_bytes() == b"{bad"
