@@ -6,7 +6,7 @@ Plain dataclasses (slots) — they are created by the hundred thousand during in
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -119,9 +119,23 @@ class Summary:
     template_version: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["created_at"] = self.created_at.isoformat()
-        return data
+        return {
+            "doc_id": self.doc_id,
+            "template": self.template,
+            "language": self.language,
+            "backend": self.backend,
+            "created_at": self.created_at.isoformat(),
+            "sections": [
+                {
+                    "heading": s.heading,
+                    "bullets": [{"text": b.text, "cites": list(b.cites), "check": b.check, "note": b.note}
+                                for b in s.bullets],
+                }
+                for s in self.sections
+            ],
+            "rating": self.rating,
+            "template_version": self.template_version,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Summary:

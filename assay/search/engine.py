@@ -129,7 +129,7 @@ class Searcher:
         searcher = self.index.searcher()
         offset = (page - 1) * limit
         if sort == "newest":
-            res = searcher.search(tq, limit, count=True, order_by_field="ts", offset=offset)
+            res = searcher.search(tq, limit, count=True, order_by_field="newest", offset=offset)
         else:
             res = searcher.search(tq, limit, count=True, offset=offset)
         ids = [searcher.doc(addr)["id"][0] for _, addr in res.hits]

@@ -21,9 +21,9 @@ import tantivy
 
 from ..errors import StoreError
 from ..model import Document
-from ..text.segment import index_terms
+from ..text.segment import ANALYZER_NAME, build_analyzer, index_strings
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 NO_DATE = -(2**62)  # sorts last in newest-first order
 Progress = Callable[[int], None]
 
@@ -31,31 +31,40 @@ Progress = Callable[[int], None]
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
-    sb.add_text_field("title", tokenizer_name="whitespace", index_option="position")
-    sb.add_text_field("title_x", tokenizer_name="whitespace", index_option="freq")
-    sb.add_text_field("body", tokenizer_name="whitespace", index_option="position")
-    sb.add_text_field("body_x", tokenizer_name="whitespace", index_option="freq")
+    sb.add_text_field("title", tokenizer_name=ANALYZER_NAME, index_option="position")
+    sb.add_text_field("title_x", tokenizer_name=ANALYZER_NAME, index_option="freq")
+    sb.add_text_field("body", tokenizer_name=ANALYZER_NAME, index_option="position")
+    sb.add_text_field("body_x", tokenizer_name=ANALYZER_NAME, index_option="freq")
     for name in ("source", "doc_type", "lang"):
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("ts", indexed=True, fast=True)
+    sb.add_integer_field("newest", fast=True)
     return sb.build()
 
 
 def index_fields(doc: Document) -> dict:
     """The tantivy field values of a document (this is where segmentation cost is paid)."""
-    title, title_x = index_terms(doc.title)
-    body, body_x = index_terms("\n".join(p.text for p in doc.paragraphs))
+    title, title_x = index_strings(doc.title)
+    body, body_x = index_strings("\n".join(p.text for p in doc.paragraphs))
     return {
         "id": doc.id,
-        "title": " ".join(title),
-        "title_x": " ".join(title_x),
-        "body": " ".join(body),
-        "body_x": " ".join(body_x),
+        "title": title,
+        "title_x": title_x,
+        "body": body,
+        "body_x": body_x,
         "source": doc.source,
         "doc_type": doc.doc_type,
         "lang": doc.lang,
         "ts": int(doc.published_at.timestamp()) if doc.published_at else NO_DATE,
+        "newest": newest_key(doc),
     }
+
+
+def newest_key(doc: Document) -> int:
+    """Sort key for newest first: the time, ties broken by id, so the order never depends on the index."""
+    if doc.published_at is None:
+        return NO_DATE + int(doc.id[:5], 16)
+    return (int(doc.published_at.timestamp()) << 20) | int(doc.id[:5], 16)
 
 
 class FullTextIndex:
@@ -74,6 +83,7 @@ class FullTextIndex:
         self.path.mkdir(parents=True, exist_ok=True)
         try:
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+            self.index.register_tokenizer(ANALYZER_NAME, build_analyzer())
         except (OSError, ValueError) as exc:
             raise StoreError(f"cannot open the index at {self.path}: {exc}; run `assay reindex`") from exc
         if not state:

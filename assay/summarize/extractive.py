@@ -24,6 +24,7 @@ first few sentences under each top-level heading.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -87,23 +88,27 @@ _LEAD_JUNK = re.compile(
 )
 _DATELINE = re.compile(r"^.{1,24}?(?:消息|电|讯)(?:[（(][^）)]{1,16}[)）])?\s*[：:]\s*|^新华社.{1,16}?电\s+")
 _TRAIL_JUNK = " \t*#\u3000"
-_SKIP = re.compile(
-    r"https?://|www\.|\|[^|]*\||"
-    r"^(?:日期|来源|作者|编辑|责任编辑|记者|时间|发布时间|原标题|原文|链接|图片来源|资料来源|数据来源|"
+_META = re.compile(
+    r"(?:日期|来源|作者|编辑|责任编辑|记者|时间|发布时间|原标题|原文|链接|图片来源|资料来源|数据来源|"
     r"Date|Source|Author|By|Tel|Email|E-mail|Photo)\s*[:：]",
     re.I,
 )
 _HAS_WORD = re.compile(r"[A-Za-z\u4e00-\u9fff]")
-_PENALTY = re.compile(
-    r"免责|声明|仅供参考|不构成(?:任何)?投资建议|请务必|分析师承诺|版权|未经许可|扫码|二维码|长按|关注我们|点击|"
-    r"disclaimer|forward-looking|safe harbor|copyright|all rights reserved|click here|subscribe|"
-    r"operator|conference call|webcast|q&a|question-and-answer|good (?:morning|afternoon|evening)|thank you",
+_PENALTY_ZH = re.compile(r"免责|声明|仅供参考|投资建议|请务必|分析师承诺|版权|未经许可|扫码|二维码|长按|关注我们|点击")
+_PENALTY_EN = re.compile(
+    r"disclaimer|forward-looking|safe harbor|copyright|rights reserved|click here|subscribe|website|"
+    r"press release|replay|operator|conference call|webcast|q&a|question-and-answer|"
+    r"good (?:morning|afternoon|evening)|thank you|thanks",
     re.I,
 )
+# sentences that lean on the one before (此外…, 他认为…, However…) read badly on their own
+_OPENER = re.compile(
+    r"^(?:此外|另外|同时|与此同时|而且|并且|但是?|不过|然而|因此|所以|对此|其中|他们?|她们?|我们还|该|这|那|此前|随后|"
+    r"另据|据悉|但|而|也)|^(?:But|And|However|Also|Meanwhile|He|She|They|It|This|That|These|Those|So|Still)\b"
+)
 _FIG = re.compile(r"\d")
-_UNIT = re.compile(r"[%％亿万元吨]|美元|percent|pct|billion|million|\$")
-_END = re.compile(r"[。！？!?.”\"’)）]$")
-_QUESTION = re.compile(r"[？?][”\"’]?$")
+_UNIT = re.compile(r"\d[\d.,]*\s*(?:[%％亿万元吨]|美元|percent|pct|billion|million|bln|mln)|\$\s*\d")
+_ENDS = frozenset("。！？!?.”\"’)）…")
 _CLAUSE = re.compile(r"[，,；;：:]")
 _PSEUDO_HEADING = re.compile(
     r"^\s*(?:第[一二三四五六七八九十百]+[章节部分篇]|[一二三四五六七八九十]{1,3}[、.．])\s*[^。！？；!?;]{1,30}$"
@@ -116,7 +121,7 @@ def _trim(s: str) -> str:
     so the result stays a substring of the paragraph)."""
     if s and (s[0] in "-*+•·>#（(①，,、；;：:。．.)）】」』 \t" or s[0].isdigit()):
         s = _LEAD_JUNK.sub("", s, count=1)
-    if "消息" in s[:26] or "电" in s[:26] or "讯" in s[:26] or s.startswith("新华社"):
+    if s.find("消息", 0, 26) >= 0 or s.find("电", 0, 26) >= 0 or s.find("讯", 0, 26) >= 0 or s.startswith("新华社"):
         m = _DATELINE.match(s)
         if m and len(s) - m.end() >= 12:
             s = s[m.end():]
@@ -127,19 +132,20 @@ def _trim(s: str) -> str:
 class Weights:
     """Salience weights (tuned on the ``eval`` split of zh_finnews_finna, see tests/test_quality_summary.py)."""
 
-    centrality: float = 1.0
+    centrality: float = 0.6
     position: float = 0.9
     position_decay: float = 0.8  # position = 1 / (1 + sentence index) ** decay
     paragraph_first: float = 0.15  # bonus for the first sentence of a paragraph
-    figures: float = 0.1
+    figures: float = 0.2  # doubled when the number has a unit (%, 亿, $ …)
     title: float = 0.5
-    length: float = 0.3
+    length: float = 0.4
     penalty: float = 0.6  # boilerplate-like sentences
+    opener: float = 0.15  # sentences that start by leaning on the previous one
     redundancy: float = 0.8  # MMR: salience - redundancy * max similarity to picked sentences
 
 
 class _Unit:
-    __slots__ = ("text", "n", "g", "first", "sec", "feats", "score", "flag")
+    __slots__ = ("text", "n", "g", "first", "sec", "feats", "nf", "score", "flag")
 
     def __init__(self, text: str, n: int, g: int, first: bool, sec: int, feats: set[str], flag: bool) -> None:
         self.text = text
@@ -148,14 +154,21 @@ class _Unit:
         self.first = first
         self.sec = sec
         self.feats = feats
+        self.nf = len(feats)
         self.score = 0.0
         self.flag = flag
 
 
-def _sim(a: set[str], b: set[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
+def _update(pool: list[_Unit], maxsim: list[float], picked: _Unit) -> None:
+    """Raise each pool member's max similarity by its similarity to ``picked``."""
+    pf, pn = picked.feats, picked.nf
+    if not pn:
+        return
+    for i, u in enumerate(pool):
+        if u.nf:
+            s = len(u.feats & pf) / (u.nf if u.nf < pn else pn)
+            if s > maxsim[i]:
+                maxsim[i] = s
 
 
 class ExtractiveSummarizer:
@@ -305,6 +318,7 @@ class _Context:
         sec_count: Counter[int] = Counter()
         feats = self.feats
         min_len = 2 if relaxed else self.min_len
+        penalty = _PENALTY_ZH.search if self.zh else _PENALTY_EN.search
         g = 0
         for i, p in enumerate(self.doc.paragraphs):
             if p.kind == "heading" or i in self.pseudo:
@@ -315,14 +329,20 @@ class _Context:
             first = True
             for s in split_sentences(p.text):
                 t = _trim(s)
-                if len(t) < min_len or (not relaxed and (_SKIP.search(t) or not _HAS_WORD.search(t))):
+                n = len(t)
+                if n < min_len:
                     continue
+                if not relaxed:
+                    if "|" in t or "http" in t or "www." in t:
+                        continue
+                    if n < 40 and (_META.match(t) or not _HAS_WORD.search(t)):
+                        continue
                 if g >= cap and (sec < 0 or sec_count[sec] >= per_sec):
                     break
                 f = feats(t)
                 if not f and not relaxed:
                     continue
-                units.append(_Unit(t, p.n, g, first, sec, f, bool(_PENALTY.search(t))))
+                units.append(_Unit(t, p.n, g, first, sec, f, penalty(t) is not None))
                 first = False
                 g += 1
                 if sec >= 0:
@@ -363,7 +383,10 @@ class _Context:
             score += w.length * lp
             if u.flag:
                 score -= w.penalty
-            if _QUESTION.search(t) or (n < 30 and not _END.search(t)):
+            if _OPENER.match(t):
+                score -= w.opener
+            end = t[-1]
+            if end in "？?" or (end in "”\"’" and n > 1 and t[-2] in "？?") or (n < 30 and end not in _ENDS):
                 score -= w.penalty * 0.5
             u.score = score
 
@@ -374,17 +397,24 @@ class _Context:
     # -- selection --------------------------------------------------------------------------------------
 
     def _mmr(self, pool: list[_Unit], k: int, chosen: list[_Unit]) -> list[_Unit]:
-        """Greedy maximal marginal relevance over ``pool``, penalising similarity to ``chosen`` too."""
+        """Greedy maximal marginal relevance over ``pool``, penalising similarity to ``chosen`` too.
+
+        Similarity is the overlap coefficient of the term sets, |A ∩ B| / min(|A|, |B|)."""
         red = self.owner.weights.redundancy
         pool = sorted(pool, key=lambda u: (-u.score, u.g))
-        maxsim = [max((_sim(u.feats, c.feats) for c in chosen), default=0.0) for u in pool]
+        if len(pool) > 4 * k + 4:
+            pool = pool[: 4 * k + 4]  # a sentence below these never wins the greedy pick
+        maxsim = [0.0] * len(pool)
+        for c in chosen:
+            _update(pool, maxsim, c)
         out: list[_Unit] = []
         while pool and len(out) < k:
             best_i, best_v = -1, -1e9
             for i, u in enumerate(pool):
-                if maxsim[i] >= 0.85:
+                m = maxsim[i]
+                if m >= 0.85:
                     continue  # a near repeat of a picked sentence
-                v = u.score - red * maxsim[i]
+                v = u.score - red * m
                 if v > best_v:
                     best_i, best_v = i, v
             if best_i < 0:
@@ -392,11 +422,8 @@ class _Context:
             pick = pool.pop(best_i)
             maxsim.pop(best_i)
             out.append(pick)
-            pf = pick.feats
-            for i, u in enumerate(pool):
-                s = _sim(u.feats, pf)
-                if s > maxsim[i]:
-                    maxsim[i] = s
+            if len(out) < k:
+                _update(pool, maxsim, pick)
         return out
 
     def pick_core(self) -> list[_Unit]:
@@ -480,37 +507,34 @@ class _Context:
         return [rest[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
 
     def _keywords(self, chunk: list[_Unit], seen: set[str], k: int = 3) -> str:
-        """The chunk's most characteristic terms (frequent in it, rare elsewhere), as the document writes
-        them, joined by " · "."""
+        """The chunk's most characteristic terms (frequent in it, rare elsewhere in the document), as the
+        document writes them, joined by " · "."""
         cnt: Counter[str] = Counter()
         for u in chunk:
             cnt.update(u.feats)
-        text = "".join(u.text for u in chunk) if self.zh else " ".join(u.text for u in chunk)
         tf = self.tf
-        cands = []
-        for term, c in cnt.items():
-            if term in seen or term.isdigit() or (self.zh and len(term) < 2) or (not self.zh and len(term) < 3):
-                continue
-            if term[0].isdigit():
-                continue
-            score = c * c / tf[term] + 0.01 * c
-            cands.append((-score, text.find(term) if self.zh else 0, term))
-        if not self.zh:
+        minlen = 2 if self.zh else 3
+        # score: occurrences in the chunk × share of the document's occurrences that fall in the chunk
+        scored = [(c * c / tf[t], t) for t, c in cnt.items() if len(t) >= minlen and not t[0].isdigit()]
+        top = heapq.nlargest(4 * k, scored)
+        if self.zh:
+            text = "".join(u.text for u in chunk)
+            ranked = sorted((-v, text.find(t), t) for v, t in top if t not in seen)
+            forms = {t: t for _, _, t in ranked}
+        else:
+            text = " ".join(u.text for u in chunk)
             surface = self._surface(text)
-            cands = [(s, surface.get(t, ("", 1 << 30))[1], t) for s, _, t in cands if t in surface]
-        cands.sort()
+            ranked = sorted((-v, surface[t][1], t) for v, t in top if t not in seen and t in surface)
+            forms = {t: surface[t][0] for _, _, t in ranked}
         words: list[str] = []
-        for _, _, term in cands:
+        for _, _, term in ranked:
             if any(term in w or w in term for w in words):
                 continue
             words.append(term)
             if len(words) == k:
                 break
         seen.update(words)
-        if not self.zh:
-            surface = self._surface(text)
-            words = [surface[t][0] for t in words]
-        return " · ".join(words) if words else ("要点" if self.zh else "Key points")
+        return " · ".join(forms[t] for t in words) if words else ("要点" if self.zh else "Key points")
 
     @staticmethod
     def _surface(text: str) -> dict[str, tuple[str, int]]:
@@ -555,7 +579,7 @@ class _Context:
                     continue
                 v = sum(tf[f] - 1 for f in union) / math.sqrt(len(union) + 4)
                 if i == 0:
-                    v *= 1.15  # the opening clause usually names the subject
+                    v *= 1.3  # the opening clause usually names the subject
                 if spans[j][1] - spans[i][0] > target:
                     v *= 0.9
                 if v > best_v:

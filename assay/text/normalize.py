@@ -26,9 +26,14 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+_FULLWIDTH_ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
+
+
 def fold(text: str) -> str:
     """The form of text that the index and queries both see."""
-    return to_simplified(text.translate(_FULLWIDTH)).lower()
+    if _FULLWIDTH_ALNUM.search(text):  # full-width punctuation alone does not matter to matching
+        text = text.translate(_FULLWIDTH)
+    return to_simplified(text).lower()
 
 
 def detect_lang(text: str) -> str:

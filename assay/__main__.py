@@ -1,0 +1,3 @@
+from assay.interfaces.cli import main
+
+main()
