@@ -131,3 +131,8 @@ def test_index_catches_up_after_a_crash_and_reindex_agrees(tmp_path):
         before = ext(w.searcher.search("稀土", limit=50))
         assert w.index.rebuild(w.store) == w.store.count()
         assert ext(w.searcher.search("稀土", limit=50)) == before
+
+
+def test_latin_compound_is_a_phrase(ws):
+    assert ext(ws.searcher.search("rare-earth")) == ["c"]
+    assert ext(ws.searcher.search("earth-rare")) == []

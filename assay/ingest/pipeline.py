@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, RecordError
-from ..model import Document, Summary
+from ..model import Document
 from ..search.index import FullTextIndex, index_fields
 from ..settings import Settings
-from ..store.sqlite import SqliteStore
+from ..store.sqlite import RowEntry, SqliteStore, document_row, summary_row
 from .decode import decode
 from .records import file_to_document, record_to_document
-from .sources import Item, expand, kind_of, read_file, read_jsonl
+from .sources import Item, expand, kind_of, parse_line, read_file, read_jsonl
 
 COMMIT_EVERY = 100_000
 CHUNK = 64  # items per task sent to a worker
@@ -59,10 +59,11 @@ class IngestReport:
 
 @dataclass(slots=True)
 class Prepared:
+    """What a worker sends back: plain rows, cheap to pickle (no Document objects)."""
+
     label: str
-    doc: Document | None = None
+    entry: RowEntry | None = None
     fields: dict | None = None
-    summary: Summary | None = None
     unchanged: bool = False
     error: str | None = None
     raw: bytes = b""
@@ -97,23 +98,28 @@ class _Preparer:
         return self._summarizer
 
     def __call__(self, item: Item) -> Prepared:
-        out = Prepared(item.label, raw=item.raw, note=item.note)
+        out = Prepared(item.label, raw=item.raw)
         try:
             doc = self._document(item)
         except InputError as exc:
             out.error = exc.message
+            out.note = item.note
             return out
-        out.doc = doc
+        out.note = item.note
+        out.entry = RowEntry(doc.id, doc.content_hash, doc.external_id, ())
         if self._known_hash(doc.id) == doc.content_hash:
             out.unchanged = True
             return out
+        out.entry.row = document_row(doc)
         out.fields = index_fields(doc)
         if self.summarize:
-            out.summary = self.summarizer().summarize(doc)
+            out.entry.summary = summary_row(self.summarizer().summarize(doc), doc.content_hash)
         out.raw = b""
         return out
 
     def _document(self, item: Item) -> Document:
+        if item.kind == "line":
+            parse_line(item)
         if item.error:
             raise item.error
         if item.kind == "record":
@@ -222,7 +228,7 @@ class Ingestor:
                 self._quarantine(prep, report)
             elif prep.unchanged:
                 report.unchanged += 1
-                self.store.add_external_id(prep.doc)
+                self.store.add_external_id(prep.entry.id, prep.entry.external_id)
             else:
                 pending.append(prep)
                 if len(pending) >= self.settings.batch_size:
@@ -241,19 +247,18 @@ class Ingestor:
             return None
         latest: dict[str, Prepared] = {}
         for p in batch:  # the same document twice in one batch: identical → unchanged, else the last wins
-            prev = latest.get(p.doc.id)
+            prev = latest.get(p.entry.id)
             if prev is not None:
-                if prev.doc.content_hash == p.doc.content_hash:
+                if prev.entry.content_hash == p.entry.content_hash:
                     report.unchanged += 1
                     continue
                 report.updated += 1
-            latest[p.doc.id] = p
+            latest[p.entry.id] = p
         kept = list(latest.values())
-        summaries = [p.summary for p in kept if p.summary is not None]
-        outcome = self.store.write_batch([p.doc for p in kept], summaries)
+        outcome = self.store.write_rows([p.entry for p in kept])
         fields = []
         for p in kept:
-            status = outcome.statuses[p.doc.id]
+            status = outcome.statuses[p.entry.id]
             setattr(report, status, getattr(report, status) + 1)
             if status != "unchanged":
                 fields.append(p.fields)

@@ -24,7 +24,7 @@ Advance = Callable[[int], None]
 @dataclass(slots=True)
 class Item:
     label: str  # "path:line" or "path"
-    kind: str  # "record" | "text" | "html"
+    kind: str  # "line" (unparsed JSONL) | "record" | "text" | "html"
     raw: bytes
     path: Path
     record: dict | None = None
@@ -99,7 +99,7 @@ def _lines(path: Path, stream, max_record_bytes: int) -> Iterator[Item]:
             continue
         if not line.strip():
             continue
-        yield _parse_line(label, line, path)
+        yield Item(label, "line", line, path)  # parsed by the worker (parse_line)
 
 
 def _drain_line(reader) -> bytes:
@@ -111,8 +111,10 @@ def _drain_line(reader) -> bytes:
             return b"".join(chunks)
 
 
-def _parse_line(label: str, line: bytes, path: Path) -> Item:
-    item = Item(label, "record", line, path)
+def parse_line(item: Item) -> Item:
+    """Decode and parse one JSONL line in place: ``record`` on success, ``error`` otherwise."""
+    item.kind = "record"
+    line = item.raw
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:

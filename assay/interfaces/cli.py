@@ -18,7 +18,7 @@ from ..text.dates import parse_date
 from ..workspace import Workspace
 from . import render
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class Context:

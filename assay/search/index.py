@@ -23,7 +23,7 @@ from ..errors import StoreError
 from ..model import Document
 from ..text.segment import ANALYZER_NAME, build_analyzer, index_strings
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 NO_DATE = -(2**62)  # sorts last in newest-first order
 Progress = Callable[[int], None]
 

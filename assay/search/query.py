@@ -1,5 +1,9 @@
 """Query syntax: words (all must match), "quoted phrases", -exclusions and -"excluded phrases".
 
+A Latin word that the analyzer cuts in pieces (5.2%, U.S., rare-earth) is a phrase; a Chinese word cut
+into several words (中美贸易 → 中 美 贸易) needs each of them (segmentation of the same characters can
+differ with context, and a phrase would then miss).
+
 The same tokenizer as the index turns each part into terms. A long Chinese word from the query (出口管制)
 also matches the same characters written as smaller words in a document (出口 管制, as a phrase), since
 segmentation depends on context.
@@ -18,6 +22,7 @@ from ..text.segment import query_terms
 
 _PART = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 _CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
+_HAS_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MAX_TERMS = 64
 
 
@@ -57,7 +62,9 @@ def parse(text: str) -> ParsedQuery:
         if word == "*":
             continue
         terms = query_terms(word)
-        if neg_word and word != "-":
+        if len(terms) > 1 and not _HAS_CJK.search(word):  # 5.2%, U.S., rare-earth: a phrase
+            (q.excluded_phrases if neg_word else q.phrases).append(terms)
+        elif neg_word and word != "-":
             q.excluded.extend(terms)
         else:
             q.terms.extend(t for t in terms if t not in q.terms)

@@ -26,9 +26,9 @@ MIGRATIONS: list[str] = [
         ingested_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
     );
-    CREATE INDEX documents_published ON documents(published_ts);
-    CREATE INDEX documents_source ON documents(source);
-    CREATE INDEX documents_hash ON documents(content_hash);
+    CREATE TABLE sources (
+        source TEXT PRIMARY KEY
+    );
     CREATE TABLE external_ids (
         external_id TEXT PRIMARY KEY,
         doc_id TEXT NOT NULL

@@ -12,6 +12,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +25,66 @@ _DOC_COLUMNS = (
     "id, external_id, title, source, url, published_at, date_only, doc_type, lang, institution, "
     "symbols, tags, content_hash, cluster_id, paragraphs, ingested_at"
 )
+
+
+_UPSERT = (
+    "INSERT INTO documents (id, external_id, title, source, url, published_at, published_ts,"
+    " date_only, doc_type, lang, institution, symbols, tags, content_hash, cluster_id,"
+    " n_paragraphs, paragraphs, ingested_at, updated_at)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " ON CONFLICT(id) DO UPDATE SET external_id=COALESCE(excluded.external_id, external_id),"
+    " title=excluded.title, source=excluded.source, url=excluded.url,"
+    " published_at=excluded.published_at, published_ts=excluded.published_ts,"
+    " date_only=excluded.date_only, doc_type=excluded.doc_type, lang=excluded.lang,"
+    " institution=excluded.institution, symbols=excluded.symbols, tags=excluded.tags,"
+    " content_hash=excluded.content_hash, n_paragraphs=excluded.n_paragraphs,"
+    " paragraphs=excluded.paragraphs, updated_at=excluded.updated_at"
+)
+_PUT_SUMMARY = (
+    "INSERT OR REPLACE INTO summaries (content_hash, backend, template_version, doc_id, data, created_at)"
+    " VALUES (?,?,?,?,?,?)"
+)
+
+
+@dataclass(slots=True)
+class RowEntry:
+    """A document ready for the store: its row and its summary's row (plain values, cheap to pickle)."""
+
+    id: str
+    content_hash: str
+    external_id: str | None
+    row: tuple
+    summary: tuple | None = None
+
+
+def document_row(d: Document, now: str | None = None) -> tuple:
+    now = now or _now()
+    return (
+        d.id,
+        d.external_id,
+        d.title,
+        d.source,
+        d.url,
+        d.published_at.isoformat() if d.published_at else None,
+        int(d.published_at.timestamp()) if d.published_at else None,
+        int(d.date_only),
+        d.doc_type,
+        d.lang,
+        d.institution,
+        json.dumps(d.symbols, ensure_ascii=False),
+        json.dumps(d.tags, ensure_ascii=False),
+        d.content_hash,
+        d.cluster_id,
+        len(d.paragraphs),
+        _paragraphs_json(d.paragraphs),
+        now,
+        now,
+    )
+
+
+def summary_row(s: Summary, content_hash: str) -> tuple:
+    return (content_hash, s.backend, s.template_version, s.doc_id, json.dumps(s.to_dict(), ensure_ascii=False),
+            s.created_at.isoformat())
 
 
 def _now() -> str:
@@ -108,43 +169,41 @@ class SqliteStore:
 
     def write_batch(self, docs: list[Document], summaries: list[Summary]) -> WriteOutcome:
         """Insert or update documents (and their summaries) in one transaction."""
-        now = _now()
+        by_doc = {s.doc_id: s for s in summaries}
+        entries = []
+        for d in docs:
+            s = by_doc.get(d.id)
+            entries.append(RowEntry(d.id, d.content_hash, d.external_id, document_row(d),
+                                    summary_row(s, d.content_hash) if s else None))
+        return self.write_rows(entries)
+
+    def write_rows(self, entries: list[RowEntry]) -> WriteOutcome:
+        """The bulk path of ``write_batch``: rows prepared by ``document_row``/``summary_row`` (in workers)."""
         statuses: dict[str, Status] = {}
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                before = self.existing_hashes(d.id for d in docs)
-                rows, changed = [], []
-                for d in docs:
-                    old = before.get(d.id)
-                    if old == d.content_hash:
-                        statuses.setdefault(d.id, "unchanged")
+                before = self.existing_hashes(e.id for e in entries)
+                rows, summaries, changed = [], [], []
+                for e in entries:
+                    old = before.get(e.id)
+                    if old == e.content_hash:
+                        statuses.setdefault(e.id, "unchanged")
                         continue
-                    statuses[d.id] = "updated" if old is not None or d.id in changed else "added"
-                    before[d.id] = d.content_hash
-                    changed.append(d.id)
-                    rows.append(self._row(d, now))
-                self.db.executemany(
-                    "INSERT INTO documents (id, external_id, title, source, url, published_at, published_ts,"
-                    " date_only, doc_type, lang, institution, symbols, tags, content_hash, cluster_id,"
-                    " n_paragraphs, paragraphs, ingested_at, updated_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                    " ON CONFLICT(id) DO UPDATE SET external_id=COALESCE(excluded.external_id, external_id),"
-                    " title=excluded.title, source=excluded.source, url=excluded.url,"
-                    " published_at=excluded.published_at, published_ts=excluded.published_ts,"
-                    " date_only=excluded.date_only, doc_type=excluded.doc_type, lang=excluded.lang,"
-                    " institution=excluded.institution, symbols=excluded.symbols, tags=excluded.tags,"
-                    " content_hash=excluded.content_hash, n_paragraphs=excluded.n_paragraphs,"
-                    " paragraphs=excluded.paragraphs, updated_at=excluded.updated_at",
-                    rows,
-                )
+                    statuses[e.id] = "updated" if old is not None or e.id in statuses else "added"
+                    before[e.id] = e.content_hash
+                    changed.append(e.id)
+                    rows.append(e.row)
+                    if e.summary is not None:
+                        summaries.append(e.summary)
+                self.db.executemany(_UPSERT, rows)
                 self.db.executemany(
                     "INSERT OR IGNORE INTO external_ids (external_id, doc_id) VALUES (?, ?)",
-                    [(d.external_id, d.id) for d in docs if d.external_id],
+                    [(e.external_id, e.id) for e in entries if e.external_id],
                 )
-                wanted = {d.content_hash for d in docs if statuses.get(d.id) != "unchanged"}
-                changed_ids = set(changed)
-                self._put_summaries([s for s in summaries if s.doc_id in changed_ids], docs, wanted)
+                self.db.executemany(_PUT_SUMMARY, summaries)
+                self.db.executemany("INSERT OR IGNORE INTO sources (source) VALUES (?)",
+                                    [(s,) for s in {r[3] for r in rows}])
                 self.db.executemany("INSERT INTO changes (doc_id) VALUES (?)", [(i,) for i in dict.fromkeys(changed)])
                 last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
                 self.db.execute("COMMIT")
@@ -153,59 +212,21 @@ class SqliteStore:
                 raise
         return WriteOutcome(statuses, last)
 
-    @staticmethod
-    def _row(d: Document, now: str) -> tuple:
-        ts = int(d.published_at.timestamp()) if d.published_at else None
-        return (
-            d.id,
-            d.external_id,
-            d.title,
-            d.source,
-            d.url,
-            d.published_at.isoformat() if d.published_at else None,
-            ts,
-            int(d.date_only),
-            d.doc_type,
-            d.lang,
-            d.institution,
-            json.dumps(d.symbols, ensure_ascii=False),
-            json.dumps(d.tags, ensure_ascii=False),
-            d.content_hash,
-            d.cluster_id,
-            len(d.paragraphs),
-            _paragraphs_json(d.paragraphs),
-            now,
-            now,
-        )
-
-    def _put_summaries(self, summaries: list[Summary], docs: list[Document], wanted: set[str]) -> None:
-        by_id = {d.id: d.content_hash for d in docs}
-        self.db.executemany(
-            "INSERT OR REPLACE INTO summaries (content_hash, backend, template_version, doc_id, data, created_at)"
-            " VALUES (?,?,?,?,?,?)",
-            [
-                (by_id[s.doc_id], s.backend, s.template_version, s.doc_id,
-                 json.dumps(s.to_dict(), ensure_ascii=False), s.created_at.isoformat())
-                for s in summaries
-                if by_id.get(s.doc_id) in wanted
-            ],
-        )
-
     def put_summary(self, doc: Document, summary: Summary) -> None:
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                self._put_summaries([summary], [doc], {doc.content_hash})
+                self.db.execute(_PUT_SUMMARY, summary_row(summary, doc.content_hash))
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
 
-    def add_external_id(self, doc: Document) -> None:
-        if doc.external_id:
+    def add_external_id(self, doc_id: str, external_id: str | None) -> None:
+        if external_id:
             with self._lock:
                 self.db.execute(
-                    "INSERT OR IGNORE INTO external_ids (external_id, doc_id) VALUES (?, ?)", (doc.external_id, doc.id)
+                    "INSERT OR IGNORE INTO external_ids (external_id, doc_id) VALUES (?, ?)", (external_id, doc_id)
                 )
 
     def quarantine(self, source: str, reason: str, raw: bytes) -> bool:
@@ -352,7 +373,7 @@ class SqliteStore:
         """Exact source names that contain ``fragment`` (case-insensitive)."""
         with self._lock:
             rows = self.db.execute(
-                "SELECT DISTINCT source FROM documents WHERE instr(lower(source), lower(?)) > 0", (fragment,)
+                "SELECT source FROM sources WHERE instr(lower(source), lower(?)) > 0", (fragment,)
             ).fetchall()
         return [r[0] for r in rows]
 

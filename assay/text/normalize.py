@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import opencc
 
@@ -22,7 +23,38 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+_CHARS_FILE = Path(__file__).with_name("t2s_chars.txt")
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> re.Pattern:
+    """A character class of every CJK character that t2s changes (from t2s_chars.txt)."""
+    try:
+        chars = _CHARS_FILE.read_text(encoding="utf-8").strip()
+    except OSError:
+        chars = traditional_chars()
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+
+
+def traditional_chars() -> str:
+    """Every CJK character that OpenCC's t2s changes (tools/make_t2s_chars.py writes them to a file)."""
+    conv = _t2s()
+    block = [chr(c) for c in range(0x3400, 0x9FFF + 1)] + [chr(c) for c in range(0xF900, 0xFAFF + 1)]
+    changed = []
+    for i in range(0, len(block), 512):
+        chunk = block[i : i + 512]
+        out = conv.convert("".join(chunk))
+        if len(out) == len(chunk):
+            changed += [a for a, b in zip(chunk, out, strict=True) if a != b]
+        else:
+            changed += [a for a in chunk if conv.convert(a) != a]
+    return "".join(changed)
+
+
 def to_simplified(text: str) -> str:
+    """Traditional → simplified (OpenCC t2s); text with no traditional character is returned as is."""
+    if _traditional().search(text) is None:
+        return text
     return _t2s().convert(text)
 
 
