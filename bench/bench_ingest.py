@@ -12,8 +12,9 @@
 
     python bench/bench_ingest.py                      # 200,000 docs, data dir /tmp/assay-bench/store-200000
     python bench/bench_ingest.py --n 70000 --workers 2 --no-summaries
+    python bench/bench_ingest.py --n 70000 --profile --skip-baselines   # where the time goes
 
-Writes bench/out/ingest.json; the data directory is kept for bench_search.py.
+Writes bench/out/ingest.json (ingest-no-summaries.json with --no-summaries); the data directory is kept for bench_search.py.
 """
 
 from __future__ import annotations
@@ -42,17 +43,23 @@ def default_data_dir(n: int) -> Path:
     return corpus.CACHE / f"store-{n}"
 
 
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)  # all threads of this process
+    return r.ru_utime + r.ru_stime
+
+
 def _dir_mb(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 1)
 
 
 # -- 1. the library, in a child process ------------------------------------------------------------
-def run_assay(corpus_path: Path, data_dir: Path, workers: int, summaries: bool) -> dict:
+def run_assay(corpus_path: Path, data_dir: Path, workers: int, summaries: bool, profile: bool = False) -> dict:
     """Run ``_child`` in a fresh interpreter and return its measurements."""
     if data_dir.exists():
         shutil.rmtree(data_dir)
     cmd = [sys.executable, __file__, "--_child", json.dumps(
-        {"corpus": str(corpus_path), "data_dir": str(data_dir), "workers": workers, "summaries": summaries})]
+        {"corpus": str(corpus_path), "data_dir": str(data_dir), "workers": workers, "summaries": summaries,
+         "profile": profile})]
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -85,7 +92,17 @@ def _child(args: dict) -> None:
         _timed(ws.index, "commit", main_s)
         ingestor = Ingestor(ws.store, ws.index, settings)
         workers = ingestor._workers()
-        report = ingestor.run([Path(args["corpus"])])
+        if args.get("profile"):  # one process (workers=1), so cProfile sees all the work
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            report = prof.runcall(ingestor.run, [Path(args["corpus"])])
+            OUT.mkdir(exist_ok=True)
+            prof.dump_stats(OUT / "ingest.prof")
+            pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        else:
+            report = ingestor.run([Path(args["corpus"])])
         t1 = time.perf_counter()
         indexed = ws.index.num_docs()
     wall = time.perf_counter() - t0  # includes waiting for the index merges on close
@@ -105,11 +122,12 @@ def _child(args: dict) -> None:
 
 
 # -- 2. segmentation alone, 3. tantivy alone -------------------------------------------------------
-def segment_alone(corpus_path: Path, n: int) -> tuple[float, list[dict]]:
+def segment_alone(corpus_path: Path, n: int) -> tuple[float, list[dict]]:  # (seconds, fields)
     """Time ``index_fields`` (the pipeline's segmentation step) over the corpus, one process.
 
     Records become Documents first (parsing and paragraph splitting are not timed), so the fields are
     exactly what the pipeline hands to tantivy."""
+    from assay.errors import RecordError
     from assay.ingest.records import record_to_document
     from assay.search.index import index_fields
     from assay.settings import Settings
@@ -119,7 +137,10 @@ def segment_alone(corpus_path: Path, n: int) -> tuple[float, list[dict]]:
         for i, line in enumerate(f):
             if i >= n:
                 break
-            doc = record_to_document(json.loads(line), tz)
+            try:
+                doc = record_to_document(json.loads(line), tz)
+            except RecordError:  # quarantined by the pipeline too
+                continue
             t = time.perf_counter()
             fields.append(index_fields(doc))
             spent += time.perf_counter() - t
@@ -136,7 +157,7 @@ def tantivy_alone(fields: list[dict]) -> dict:
     try:
         index = FullTextIndex(path).index
         writer = index.writer(heap_size=256_000_000, num_threads=2)  # as FullTextIndex.writer
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu()
         for f in fields:
             writer.add_document(tantivy.Document(**f))
         t_add = time.perf_counter() - t
@@ -144,7 +165,7 @@ def tantivy_alone(fields: list[dict]) -> dict:
         writer.wait_merging_threads()
         total = time.perf_counter() - t
         return {"add_s": round(t_add, 2), "wall_s": round(total, 2), "docs_per_s": round(len(fields) / total),
-                "index_mb": _dir_mb(path)}
+                "cpu_s": round(_cpu() - cpu, 1), "index_mb": _dir_mb(path)}
     finally:
         shutil.rmtree(path, ignore_errors=True)
 
@@ -157,6 +178,8 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, help="where to build the store (wiped first)")
     ap.add_argument("--no-summaries", action="store_true", help="ingest without extractive summaries")
     ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--profile", action="store_true",
+                    help="run the ingest in one process under cProfile (bench/out/ingest.prof, top functions)")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._child:
@@ -167,7 +190,8 @@ def main() -> None:
     print(f"ingesting {corpus_path} → {data_dir}", file=sys.stderr)
     res = {"date": datetime.now().isoformat(timespec="seconds"), "machine": f"{os.cpu_count()} cores, {platform.machine()}",
            "python": platform.python_version(), "corpus": str(corpus_path), "data_dir": str(data_dir)}
-    res["assay"] = a = run_assay(corpus_path, data_dir, args.workers, not args.no_summaries)
+    workers = 1 if args.profile else args.workers
+    res["assay"] = a = run_assay(corpus_path, data_dir, workers, not args.no_summaries, args.profile)
     print(json.dumps(a), file=sys.stderr)
     if not args.skip_baselines:
         spent, fields = segment_alone(corpus_path, a["docs"] + a["quarantined"])
@@ -187,10 +211,16 @@ def main() -> None:
           f"sum ≤ {a['peak_rss_mb']['sum_upper_bound']}")
     print(f"CPU s: main {a['cpu_s']['main']}, workers {a['cpu_s']['workers']}; main-process time in "
           + ", ".join(f"{k} {v}s" for k, v in a["main_s"].items()))
+    if "tantivy_alone" in res:
+        print(f"tantivy alone used {res['tantivy_alone']['cpu_s']} CPU s (its indexing threads included)")
     print(f"on disk: data dir {a['store_mb']} MB (index {a['index_mb']} MB)")
     OUT.mkdir(exist_ok=True)
-    (OUT / "ingest.json").write_text(json.dumps(res, ensure_ascii=False, indent=2))
-    print(f"→ {OUT / 'ingest.json'}")
+    if args.profile:
+        print("(profiled run: one process, cProfile overhead; the figures are not the benchmark)")
+        return
+    out = OUT / ("ingest-no-summaries.json" if args.no_summaries else "ingest.json")
+    out.write_text(json.dumps(res, ensure_ascii=False, indent=2))
+    print(f"→ {out}")
 
 
 if __name__ == "__main__":

@@ -117,9 +117,9 @@ def build(n: int, seed: int, out: Path) -> Path:
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=3) as f:
+    with open(tmp, "wb") as raw, gzip.GzipFile("", "wb", 3, raw, mtime=0) as gz:  # byte-identical reruns
         for rec in records:
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            gz.write((json.dumps(rec, ensure_ascii=False) + "\n").encode("utf-8"))
     os.replace(tmp, out)
     return out
 

@@ -9,7 +9,8 @@ from .base import (
     Summarizer,
     pick_template,
 )
-from .extractive import ExtractiveSummarizer, LeadSummarizer, Weights, lead_sentences
+from .extractive import ExtractiveSummarizer, Weights
+from .lead import LeadSummarizer, lead_sentences
 from .rating import find_rating, normalize_rating
 
 __all__ = [

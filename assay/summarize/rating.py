@@ -73,7 +73,9 @@ _EN_PATTERNS = [
     # rating: Buy / our rating is Outperform / rating to Neutral
     (
         re.compile(
-            r"\b(?:rating|recommendation)\s*(?::|is|of|at|to|remains|stays|was)\s*(?:an?\s+)?[\"“']?(" + _EN_WORDS + r")\b",
+            r"\b(?:rating|recommendation)\s*(?::|is|of|at|to|remains|stays|was)\s*(?:an?\s+)?[\"“']?("
+            + _EN_WORDS
+            + r")\b",
             re.I,
         ),
         False,
@@ -106,7 +108,9 @@ _EN_CANON = {
 }
 # cheap pre-filters: a paragraph without any of these cannot state a rating
 _ZH_HINT = re.compile(r"评级|[（(]\s*(?:维持|首次|上调|下调)")
-_EN_HINT = re.compile(r"rat(?:e|ed|es|ing)|recommendation|upgrad|downgrad|initiat|reiterat|maintain|overweight|outperform", re.I)
+_EN_HINT = re.compile(
+    r"rat(?:e|ed|es|ing)|recommendation|upgrad|downgrad|initiat|reiterat|maintain|overweight|outperform", re.I
+)
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 
 

@@ -27,7 +27,7 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 def clean_line(line: str, markdown: bool = False) -> str:
     line = _SPACES.sub(" ", line).strip()
     if markdown and ("**" in line or "__" in line or "](" in line):
-        line = _MD_LINK.sub(r"\1", _MD_EMPH.sub(r"\2", line))
+        line = _MD_LINK.sub(r"\1", _MD_EMPH.sub(lambda m: m.group(2).strip(), line)).strip()
     return line
 
 
@@ -125,11 +125,26 @@ def _join_wrapped(lines: list[str]) -> str:
     return out
 
 
+_ABBREV = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Inc|Corp|Co|Ltd|vs)|\b[A-Z](?:\.[A-Z])*)\.$"
+)
+_BEFORE_NUMBER = re.compile(r"\b(?:No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
+_MARKER_ONLY = re.compile(r"^(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]$")
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a paragraph, each exactly a substring of it (whitespace at the edges trimmed)."""
-    out = []
-    for m in _SENT.finditer(text):
-        s = m.group(0).strip()
-        if s:
-            out.append(s)
-    return out
+    """Sentences of a paragraph, each exactly a substring of it (whitespace at the edges trimmed).
+
+    A full stop after an abbreviation (Mr., U.S., Jan.) or a list marker ("1.") does not end a sentence.
+    """
+    spans = [(m.start(), m.end()) for m in _SENT.finditer(text) if m.group(0).strip()]
+    merged: list[list[int]] = []
+    for a, b in spans:
+        if merged:
+            prev = text[merged[-1][0] : merged[-1][1]].strip()
+            nxt = text[a:b].lstrip()
+            if _MARKER_ONLY.match(prev) or _ABBREV.search(prev) or (_BEFORE_NUMBER.search(prev) and nxt[:1].isdigit()):
+                merged[-1][1] = b
+                continue
+        merged.append([a, b])
+    return [text[a:b].strip() for a, b in merged]

@@ -1,0 +1,207 @@
+"""Search benchmark: latency of the library call against the raw engine, in one run.
+
+For each query and both sorts it times ``Workspace(settings).searcher.search(query, sort=..., limit=10)``
+(parse, build the tantivy query, search, fetch documents and summaries from SQLite, snippets) and the raw
+engine: the very tantivy query object and arguments the library passed (captured from its first call),
+run as ``index.searcher().search(q, 10, ...)`` — no parsing, no hit assembly. Reported: p50 / p99 in ms,
+ours / raw, hit count (document frequency class), the mean time of the library's stages (engine: parse +
+build + tantivy + ids; hits: documents, summaries and snippets), and the peak RSS of this process.
+
+    python bench/bench_search.py                                  # reuses /tmp/assay-bench/store-200000
+    python bench/bench_search.py --data-dir DIR --reps 300        # any existing data dir
+
+Targets: p50 ≤ 5 ms, p99 ≤ 25 ms, within 3× of the raw engine. Writes bench/out/search.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_ingest  # noqa: E402
+import corpus  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+
+# (class, query, search keyword arguments); the class is what the query is meant to be, the hit count
+# printed next to it shows what it is on the corpus.
+QUERIES = [
+    ("common", "发展", {}),
+    ("common", "中国", {}),
+    ("common", "said", {}),
+    ("mid", "稀土", {}),
+    ("mid", "人工智能", {}),
+    ("mid", "oil", {}),
+    ("rare", "鲸头鹳", {}),
+    ("rare", "鄂温克", {}),
+    ("rare", "tungsten", {}),
+    ("and", "经济 发展", {}),
+    ("and", "稀土 出口", {}),
+    ("and", "oil prices", {}),
+    ("phrase", '"出口管制"', {}),
+    ("phrase", '"interest rates"', {}),
+    ("filter", "中国", {"filters": {"since": "2025-01-01"}}),
+    ("filter", "发展", {"filters": {"lang": ["zh"], "doc_type": ["news"]}}),
+    ("page2", "中国", {"page": 2}),
+    ("page2", "稀土", {"page": 2}),
+]
+
+
+def _filters(spec: dict | None):
+    from assay.search.engine import Filters
+
+    if not spec:
+        return None
+    spec = dict(spec)
+    for key in ("since", "until"):
+        if key in spec:
+            spec[key] = datetime.fromisoformat(spec[key]).replace(tzinfo=timezone.utc)
+    return Filters(**spec)
+
+
+class _Capture:
+    """Wraps the index so the next ``searcher().search(...)`` call's arguments are recorded."""
+
+    def __init__(self, index):
+        self.index, self.calls = index, []
+
+    def searcher(self):
+        real, calls = self.index.searcher(), self.calls
+
+        class Proxy:
+            def __getattr__(self, name):
+                return getattr(real, name)
+
+            def search(self, query, *args, **kwargs):
+                calls.append((query, args, kwargs))
+                return real.search(query, *args, **kwargs)
+
+        return Proxy()
+
+    def __getattr__(self, name):
+        return getattr(self.index, name)
+
+
+def _pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
+
+
+def _time(fn, reps: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def _stage_timers(ws) -> dict[str, list[float]]:
+    """Wrap the searcher's stages (instance attributes only) to see where the library's time goes."""
+    spent: dict[str, list[float]] = {}
+    for obj, name, label in ((ws.searcher, "_run", "engine"), (ws.searcher, "_hits", "hits"),
+                             (ws.store, "get_documents", "docs"), (ws.store, "summaries_for", "summaries")):
+        fn = getattr(obj, name, None)
+        if fn is None:
+            continue
+
+        def wrapper(*a, _fn=fn, _acc=spent.setdefault(label, []), **kw):
+            t = time.perf_counter()
+            try:
+                return _fn(*a, **kw)
+            finally:
+                _acc.append((time.perf_counter() - t) * 1000)
+
+        setattr(obj, name, wrapper)
+    return spent
+
+
+def bench(ws, reps: int, warmup: int) -> list[dict]:
+    rows = []
+    stages = _stage_timers(ws)
+    for cls, query, kw in QUERIES:
+        for sort in ("newest", "relevance"):
+            args = {"sort": sort, "limit": 10, "page": kw.get("page", 1), "filters": _filters(kw.get("filters"))}
+            searcher = ws.searcher
+            real_index, cap = searcher.index, _Capture(searcher.index)
+            searcher.index = cap
+            try:
+                result = searcher.search(query, **args)
+            finally:
+                searcher.index = real_index
+            q, a, k = cap.calls[-1]  # the last tantivy call is the one whose hits were used
+            for v in stages.values():
+                v.clear()
+            ours = _time(lambda: searcher.search(query, **args), reps, warmup)  # noqa: B023
+            n = reps + warmup
+            raw = _time(lambda: real_index.searcher().search(q, *a, **k), reps, warmup)  # noqa: B023
+            row = {
+                "class": cls, "query": query, "sort": sort, "page": args["page"],
+                "filters": kw.get("filters"), "hits": result.total, "match": result.match,
+                "p50_ms": round(statistics.median(ours), 2), "p99_ms": round(_pct(ours, 99), 2),
+                "raw_p50_ms": round(statistics.median(raw), 3), "raw_p99_ms": round(_pct(raw, 99), 3),
+            }
+            row["ratio_p50"] = round(row["p50_ms"] / max(row["raw_p50_ms"], 1e-3), 1)
+            row["stage_mean_ms"] = {k: round(sum(v) / n, 2) for k, v in stages.items() if v}
+            rows.append(row)
+            print(f"{cls:<7}{query + (' p2' if args['page'] > 1 else '') + (' +filter' if args['filters'] else ''):<22}"
+                  f"{sort:<10}{result.total:>8}{row['p50_ms']:>8}{row['p99_ms']:>8}"
+                  f"{row['raw_p50_ms']:>9}{row['raw_p99_ms']:>9}{row['ratio_p50']:>7}  "
+                  + " ".join(f"{k} {v}" for k, v in row["stage_mean_ms"].items()), flush=True)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=200_000, help="corpus size when the store must be built")
+    ap.add_argument("--data-dir", type=Path, help="an existing data dir (default: bench_ingest's, built if missing)")
+    ap.add_argument("--reps", type=int, default=300)
+    ap.add_argument("--warmup", type=int, default=20)
+    args = ap.parse_args()
+
+    from assay.settings import Settings
+    from assay.workspace import Workspace
+
+    data_dir = args.data_dir or bench_ingest.default_data_dir(args.n)
+    if not (data_dir / "assay.db").exists():
+        print(f"no store at {data_dir}: building it from the {args.n:,}-document corpus", file=sys.stderr)
+        bench_ingest.run_assay(corpus.ensure(args.n), data_dir, workers=0, summaries=True)
+
+    t = time.perf_counter()
+    ws = Workspace(Settings(home=data_dir))
+    open_ms = (time.perf_counter() - t) * 1000
+    docs = ws.index.num_docs()
+    rss_open = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{data_dir}: {docs:,} documents, opened in {open_ms:.0f} ms; {args.reps} reps after {args.warmup} warm-up\n")
+    print(f"{'class':<7}{'query':<22}{'sort':<10}{'hits':>8}{'p50':>8}{'p99':>8}{'raw p50':>9}{'raw p99':>9}{'ratio':>7}  mean ms per stage")
+    rows = bench(ws, args.reps, args.warmup)
+    ws.close()
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worst = {k: max(r[k] for r in rows) for k in ("p50_ms", "p99_ms", "ratio_p50")}
+    print(f"\nworst p50 {worst['p50_ms']} ms, worst p99 {worst['p99_ms']} ms, worst ours/raw (p50) "
+          f"{worst['ratio_p50']}×  (targets: 5 ms, 25 ms, 3×)")
+    print(f"peak RSS {peak:.0f} MB (after opening: {rss_open:.0f} MB)")
+    res = {"date": datetime.now().isoformat(timespec="seconds"),
+           "machine": f"{os.cpu_count()} cores, {platform.machine()}", "python": platform.python_version(),
+           "data_dir": str(data_dir), "docs": docs, "open_ms": round(open_ms), "reps": args.reps,
+           "warmup": args.warmup, "peak_rss_mb": round(peak), "rss_after_open_mb": round(rss_open),
+           "worst": worst, "queries": rows}
+    OUT.mkdir(exist_ok=True)
+    (OUT / "search.json").write_text(json.dumps(res, ensure_ascii=False, indent=2))
+    print(f"→ {OUT / 'search.json'}")
+
+
+if __name__ == "__main__":
+    main()
