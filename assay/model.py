@@ -78,7 +78,13 @@ _TRACKING = ("utm_", "spm", "from", "share")
 
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, drop the fragment, tracking parameters and a trailing slash."""
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    if "?" not in url and "#" not in url and "://" in url:  # the common case, without urllib
+        scheme, _, rest = url.partition("://")
+        host, slash, path = rest.partition("/")
+        path = ("/" + path).rstrip("/") or "/"
+        return f"{scheme.lower()}://{host.lower()}{path}"
+    parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith(_TRACKING)]
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))

@@ -178,6 +178,7 @@ def main() -> None:
         print(f"no store at {data_dir}: building it from the {args.n:,}-document corpus", file=sys.stderr)
         bench_ingest.run_assay(corpus.ensure(args.n), data_dir, workers=0, summaries=True)
 
+    load0 = os.getloadavg()[0]  # 1-minute load average: other work on the machine skews the figures
     t = time.perf_counter()
     ws = Workspace(Settings(home=data_dir))
     open_ms = (time.perf_counter() - t) * 1000
@@ -192,9 +193,10 @@ def main() -> None:
     worst = {k: max(r[k] for r in rows) for k in ("p50_ms", "p99_ms", "ratio_p50")}
     print(f"\nworst p50 {worst['p50_ms']} ms, worst p99 {worst['p99_ms']} ms, worst ours/raw (p50) "
           f"{worst['ratio_p50']}×  (targets: 5 ms, 25 ms, 3×)")
-    print(f"peak RSS {peak:.0f} MB (after opening: {rss_open:.0f} MB)")
+    print(f"peak RSS {peak:.0f} MB (after opening: {rss_open:.0f} MB); "
+          f"load average before / after {load0:.2f} / {os.getloadavg()[0]:.2f}")
     res = {"date": datetime.now().isoformat(timespec="seconds"),
-           "machine": f"{os.cpu_count()} cores, {platform.machine()}", "python": platform.python_version(),
+           "machine": f"{os.cpu_count()} cores, {platform.machine()}", "python": platform.python_version(), "load_before": load0, "load_after": os.getloadavg()[0],
            "data_dir": str(data_dir), "docs": docs, "open_ms": round(open_ms), "reps": args.reps,
            "warmup": args.warmup, "peak_rss_mb": round(peak), "rss_after_open_mb": round(rss_open),
            "worst": worst, "queries": rows}

@@ -70,15 +70,21 @@ class Searcher:
         out = []
         if f.source:
             names = sorted({n for frag in f.source for n in self.store.sources_matching(frag)})
-            out.append((Occur.Must, Query.term_set_query(s, "source", names) if names else Query.empty_query()))
+            out.append((Occur.Must, self._any_of("source", names) if names else Query.empty_query()))
         for field, values in (("doc_type", f.doc_type), ("lang", f.lang)):
             if values:
-                out.append((Occur.Must, Query.term_set_query(s, field, list(values))))
+                out.append((Occur.Must, self._any_of(field, list(values))))
         if f.since or f.until:
             lo = int(f.since.timestamp()) if f.since else None
             hi = int(f.until.timestamp()) if f.until else None
             out.append((Occur.Must, Query.range_query(s, "ts", tantivy.FieldType.Integer, lo, hi)))
         return [(o, Query.const_score_query(q, 0.0)) for o, q in out]
+
+    def _any_of(self, field: str, values: list[str]) -> Query:
+        """Exact-value filter. Term queries (not a term set, which builds a bitset over every match)."""
+        if len(values) == 1:
+            return Query.term_query(self.schema, field, values[0])
+        return Query.boolean_query([(Occur.Should, Query.term_query(self.schema, field, v)) for v in values])
 
     def build(self, q: ParsedQuery, f: Filters, match: str) -> Query:
         positive = [self._term(t) for t in q.terms] + [self._phrase(p) for p in q.phrases]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from ..model import Document, Paragraph
@@ -13,35 +14,60 @@ EXCERPT_CHARS = {"zh": 200, "en": 420}
 
 
 @lru_cache(maxsize=4096)
-def _pattern(term: str) -> re.Pattern:
-    if term.isascii():
-        return re.compile(r"(?<![a-z0-9])" + re.escape(term) + r"[a-z0-9]*")
-    return re.compile(re.escape(term))
-
-
-def _spans(folded: str, terms: list[str]) -> list[tuple[int, int, str]]:
-    spans = []
-    for t in terms:
-        for m in _pattern(t).finditer(folded):
-            spans.append((m.start(), m.end(), t))
-    spans.sort()
-    merged: list[tuple[int, int, str]] = []
-    for s in spans:
-        if merged and s[0] < merged[-1][1]:
-            if s[1] > merged[-1][1]:
-                merged[-1] = (merged[-1][0], s[1], merged[-1][2])
-            continue
-        merged.append(s)
-    return merged
+def _pattern(terms: tuple[str, ...]) -> re.Pattern:
+    """One alternation of all terms (longest first); Latin terms match at a word start, as prefixes
+    (stems: export → exports)."""
+    parts = []
+    for t in sorted(terms, key=len, reverse=True):
+        parts.append(r"(?<![a-z0-9])" + re.escape(t) + r"[a-z0-9]*" if t.isascii() else re.escape(t))
+    return re.compile("|".join(parts))
 
 
 def best_paragraph(doc: Document, terms: list[str]) -> tuple[Paragraph | None, list[tuple[int, int, str]]]:
-    best, best_key, best_spans = None, (0, 0), []
+    """The paragraph holding the most distinct query terms (then the most matches; text before headings).
+
+    The whole document is folded and scanned once; matches are assigned to paragraphs by offset."""
+    if not terms or not doc.paragraphs:
+        return None, []
+    texts = [p.text for p in doc.paragraphs]
+    folded = fold("\n".join(texts))
+    starts, pos = [], 0
+    for t in texts:
+        starts.append(pos)
+        pos += len(t) + 1
+    if pos - 1 != len(folded):  # folding changed lengths: fall back to one paragraph at a time
+        return _best_by_paragraph(doc, terms)
+    found: dict[int, list[tuple[int, int, str]]] = {}
+    for m in _pattern(tuple(terms)).finditer(folded):
+        i = bisect_right(starts, m.start()) - 1
+        base = starts[i]
+        found.setdefault(i, []).append((m.start() - base, m.end() - base, _term_of(m.group(0), terms)))
+    best, best_key = None, (0.0, 0)
+    for i, spans in found.items():
+        p = doc.paragraphs[i]
+        key = (len({s[2] for s in spans}) - (0.5 if p.kind != "text" else 0.0), len(spans))
+        if key > best_key:
+            best, best_key = i, key
+    if best is None:
+        return None, []
+    return doc.paragraphs[best], found[best]
+
+
+def _term_of(matched: str, terms: list[str]) -> str:
+    for t in terms:
+        if matched.startswith(t):
+            return t
+    return matched
+
+
+def _best_by_paragraph(doc: Document, terms: list[str]) -> tuple[Paragraph | None, list[tuple[int, int, str]]]:
+    pattern = _pattern(tuple(terms))
+    best, best_key, best_spans = None, (0.0, 0), []
     for p in doc.paragraphs:
-        spans = _spans(fold(p.text), terms)
+        spans = [(m.start(), m.end(), _term_of(m.group(0), terms)) for m in pattern.finditer(fold(p.text))]
         if not spans:
             continue
-        key = (len({s[2] for s in spans}) + (0 if p.kind == "text" else -0.5), len(spans))
+        key = (len({s[2] for s in spans}) - (0.5 if p.kind != "text" else 0.0), len(spans))
         if key > best_key:
             best, best_key, best_spans = p, key, spans
     return best, best_spans

@@ -186,7 +186,7 @@ class _Context:
         self.doc = doc
         self.zh = zh
         self.feats = S.feats_zh if zh else S.feats_en
-        self.min_len = 8 if zh else 20
+        self.min_len = 10 if zh else 20
         self.long_limit = 150 if zh else 300
         self.clip_target = 110 if zh else 220
         self.outline = Outline(doc, template == "report")
@@ -216,6 +216,7 @@ class _Context:
         junk, tail = S.LEAD_JUNK_CHARS, S.TRAIL_JUNK
         units: list[_Unit] = []
         seen: set[str] = set()
+        title = self.doc.title.strip().rstrip("。.！!")
         g = 0
         for i, p in enumerate(self.doc.paragraphs):
             if p.kind == "heading" or i in skip:
@@ -237,8 +238,9 @@ class _Context:
                         continue  # metadata, numbers only, a label or a bare dateline
                 if g >= cap and (sec < 0 or sec_count[sec] >= per_sec):
                     break
-                if t in seen:
-                    continue  # a repeated sentence (summary box, caption) counts once
+                if t in seen or (not relaxed and t.rstrip("。.！!") == title):
+                    continue  # a repeated sentence (summary box, caption) counts once; the title is shown
+
                 seen.add(t)
                 score = pos[g] if g < npos else pos[-1]
                 if first:

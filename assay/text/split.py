@@ -8,6 +8,7 @@ from ..model import Paragraph
 
 _HEADING_MD = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*(?:[-*+•·]|\d+[.)、])\s+")
+_BULLET_FIRST = frozenset("-*+•·0123456789 \t")
 _BLANK = re.compile(r"\n\s*\n")
 _INDENT = re.compile(r"^(?: {2,}|\t)\S")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
@@ -61,12 +62,12 @@ def split_paragraphs(text: str, markdown: bool = True) -> list[Paragraph]:
     out: list[Paragraph] = []
     for block in _BLANK.split(text):
         raw = [x for x in block.split("\n") if x.strip()]
-        indented = [bool(_INDENT.match(x)) for x in raw]
+        indented = [x[0] in " \t" and bool(_INDENT.match(x)) for x in raw]
         indent_mode = any(indented[1:])
         lines, starts = [], []
         for x, ind in zip(raw, indented):
             line = clean_line(x, markdown)
-            if line and not (markdown and _MD_NOISE.match(line)):
+            if line and not (markdown and line[0] in "-*_" and _MD_NOISE.match(line)):
                 lines.append(line)
                 starts.append(ind)
         if not lines:
@@ -91,7 +92,7 @@ def _group_lines(lines: list[str], markdown: bool, starts: list[bool] | None) ->
             buf.clear()
 
     for i, line in enumerate(lines):
-        m = _HEADING_MD.match(line) if markdown else None
+        m = _HEADING_MD.match(line) if markdown and line[0] == "#" else None
         if m:
             flush()
             groups.append([Paragraph(0, m.group(2).strip("*_ "), "heading", len(m.group(1)))])
@@ -104,7 +105,7 @@ def _group_lines(lines: list[str], markdown: bool, starts: list[bool] | None) ->
             new = starts[i] or ord(line[0]) > 0x2E80
         else:
             new = not buf or not _is_wrapped_continuation(buf[-1], line)
-        if buf and (_BULLET.match(line) or new):
+        if buf and (new or (line[0] in _BULLET_FIRST and _BULLET.match(line))):
             flush()
         buf.append(line)
     flush()
@@ -135,16 +136,23 @@ _MARKER_ONLY = re.compile(r"^(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]$")
 def split_sentences(text: str) -> list[str]:
     """Sentences of a paragraph, each exactly a substring of it (whitespace at the edges trimmed).
 
-    A full stop after an abbreviation (Mr., U.S., Jan.) or a list marker ("1.") does not end a sentence.
+    A full stop after an abbreviation (Mr., U.S., Jan. 5) or a list marker ("1.") does not end a sentence.
     """
-    spans = [(m.start(), m.end()) for m in _SENT.finditer(text) if m.group(0).strip()]
-    merged: list[list[int]] = []
-    for a, b in spans:
-        if merged:
-            prev = text[merged[-1][0] : merged[-1][1]].strip()
-            nxt = text[a:b].lstrip()
-            if _MARKER_ONLY.match(prev) or _ABBREV.search(prev) or (_BEFORE_NUMBER.search(prev) and nxt[:1].isdigit()):
-                merged[-1][1] = b
-                continue
-        merged.append([a, b])
-    return [text[a:b].strip() for a, b in merged]
+    out: list[str] = []
+    first = 0  # where the sentence being built starts in ``text``
+    for m in _SENT.finditer(text):
+        s = m.group(0).strip()
+        if not s:
+            continue
+        if out and out[-1][-1] in ".)" and _continues(out[-1], s):
+            out[-1] = text[first : m.end()].strip()
+            continue
+        first = m.start()
+        out.append(s)
+    return out
+
+
+def _continues(prev: str, nxt: str) -> bool:
+    return bool(
+        _MARKER_ONLY.match(prev) or _ABBREV.search(prev) or (nxt[:1].isdigit() and _BEFORE_NUMBER.search(prev))
+    )
