@@ -192,7 +192,7 @@ def main() -> None:
     data_dir = args.data_dir or default_data_dir(args.n)
     print(f"ingesting {corpus_path} → {data_dir}", file=sys.stderr)
     res = {"date": datetime.now().isoformat(timespec="seconds"), "machine": f"{os.cpu_count()} cores, {platform.machine()}",
-           "python": platform.python_version(), "load_before": os.getloadavg()[0], "corpus": str(corpus_path), "data_dir": str(data_dir)}
+           "python": platform.python_version(), "library": corpus.library_version(), "load_before": os.getloadavg()[0], "corpus": str(corpus_path), "data_dir": str(data_dir)}
     workers = 1 if args.profile else args.workers
     res["assay"] = a = run_assay(corpus_path, data_dir, workers, not args.no_summaries, args.profile)
     print(json.dumps(a), file=sys.stderr)

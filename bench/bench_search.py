@@ -196,7 +196,7 @@ def main() -> None:
     print(f"peak RSS {peak:.0f} MB (after opening: {rss_open:.0f} MB); "
           f"load average before / after {load0:.2f} / {os.getloadavg()[0]:.2f}")
     res = {"date": datetime.now().isoformat(timespec="seconds"),
-           "machine": f"{os.cpu_count()} cores, {platform.machine()}", "python": platform.python_version(), "load_before": load0, "load_after": os.getloadavg()[0],
+           "machine": f"{os.cpu_count()} cores, {platform.machine()}", "python": platform.python_version(), "library": corpus.library_version(), "load_before": load0, "load_after": os.getloadavg()[0],
            "data_dir": str(data_dir), "docs": docs, "open_ms": round(open_ms), "reps": args.reps,
            "warmup": args.warmup, "peak_rss_mb": round(peak), "rss_after_open_mb": round(rss_open),
            "worst": worst, "queries": rows}

@@ -41,6 +41,21 @@ SOURCE = {"zh": "Bench recombined news (zh)", "en": "Bench recombined news (en)"
 _EN_PARA = re.compile(r"\n\s*\n|\n(?= {2,}\S)")  # Reuters: blank line or an indented line starts one
 
 
+def library_version() -> str:
+    """The commit the library was at (with -dirty when edited), for the record of a benchmark run."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "assay"], cwd=root, capture_output=True,
+                               text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("-dirty" if dirty else "")
+
+
 def default_path(n: int, seed: int = 0) -> Path:
     return CACHE / f"corpus-{n}-s{seed}.jsonl.gz"
 

@@ -256,13 +256,16 @@ class Ingestor:
             latest[p.entry.id] = p
         kept = list(latest.values())
         outcome = self.store.write_rows([p.entry for p in kept])
-        fields = []
+        added, updated = [], []
         for p in kept:
             status = outcome.statuses[p.entry.id]
             setattr(report, status, getattr(report, status) + 1)
-            if status != "unchanged":
-                fields.append(p.fields)
-        self.index.add(fields)
+            if status == "added":
+                added.append(p.fields)
+            elif status == "updated":
+                updated.append(p.fields)
+        self.index.add(added, replace=False)  # new ids: nothing to delete first
+        self.index.add(updated)
         return outcome.last_seq
 
     def _quarantine(self, prep: Prepared, report: IngestReport) -> None:

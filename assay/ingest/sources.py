@@ -26,7 +26,7 @@ class Item:
     label: str  # "path:line" or "path"
     kind: str  # "line" (unparsed JSONL) | "record" | "text" | "html"
     raw: bytes
-    path: Path
+    path: Path | None
     record: dict | None = None
     error: InputError | None = None
     note: str = ""
@@ -99,7 +99,7 @@ def _lines(path: Path, stream, max_record_bytes: int) -> Iterator[Item]:
             continue
         if not line.strip():
             continue
-        yield Item(label, "line", line, path)  # parsed by the worker (parse_line)
+        yield Item(label, "line", line, None)  # parsed by the worker (parse_line); no Path to pickle
 
 
 def _drain_line(reader) -> bytes:

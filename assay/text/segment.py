@@ -21,7 +21,7 @@ import tantivy
 from .normalize import fold
 
 ANALYZER_NAME = "assay"
-_CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{3,}(?!\S)")
+_CJK_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{3,}")
 
 
 def build_analyzer() -> tantivy.TextAnalyzer:
@@ -44,22 +44,25 @@ def segmented(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _subwords(word: str) -> tuple[str, ...]:
-    """Search-mode sub-words of a long Chinese word, the word itself excluded."""
+    """Search-mode sub-words of a long Chinese word, the word itself excluded (none for other words)."""
+    if not _CJK_WORD.fullmatch(word):
+        return ()
     return tuple(w for w in rjieba.cut_for_search(word) if w != word and len(w) > 1)
 
 
-def subwords_of(seg: str) -> str:
-    """The extra sub-words (space-separated) of the long Chinese words in a segmented string."""
+def subwords_of(words: list[str]) -> str:
+    """The extra sub-words (space-separated) of the long Chinese words among ``words``."""
     out: list[str] = []
-    for w in _CJK_WORD.findall(seg):
-        out.extend(_subwords(w))
+    for w in words:
+        if len(w) > 2:
+            out.extend(_subwords(w))
     return " ".join(out)
 
 
 def index_strings(text: str) -> tuple[str, str]:
     """(segmented words, extra sub-words) of ``text``, ready for the index."""
-    seg = segmented(text)
-    return seg, subwords_of(seg)
+    words = rjieba.cut(fold(text))
+    return " ".join(words), subwords_of(words)
 
 
 def tokenize(text: str) -> list[str]:
