@@ -136,3 +136,18 @@ def test_index_catches_up_after_a_crash_and_reindex_agrees(tmp_path):
 def test_latin_compound_is_a_phrase(ws):
     assert ext(ws.searcher.search("rare-earth")) == ["c"]
     assert ext(ws.searcher.search("earth-rare")) == []
+
+
+def test_lost_index_is_rebuilt_from_the_store(tmp_path):
+    import shutil
+
+    src = tmp_path / "docs.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
+    settings = make_settings(tmp_path / "data")
+    with Workspace(settings) as w:
+        ingest(w, src)
+        ingest(w, src)  # commits again, and prunes the change log
+    shutil.rmtree(settings.index_dir)  # the index is derived data: losing it loses nothing
+    with Workspace(settings) as w:
+        assert w.index.num_docs() == len(RECORDS)
+        assert ext(w.searcher.search("稀土")) == ["d", "a", "e", "f"]

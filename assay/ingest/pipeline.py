@@ -239,7 +239,9 @@ class Ingestor:
                         self.index.commit(last_seq)
                         since_commit = 0
         last_seq = self._flush(pending, report) or last_seq
-        self.index.commit(max(last_seq, self.index.seq))
+        last_seq = max(last_seq, self.index.seq)
+        self.index.commit(last_seq)
+        self.store.prune_changes(last_seq)  # the index holds everything up to here
         return report
 
     def _flush(self, batch: list[Prepared], report: IngestReport) -> int | None:

@@ -154,6 +154,8 @@ class FullTextIndex:
             return 0
         if self.try_writer() is None:
             return 0  # an ingest in another process holds the writer and will commit itself
+        if seq == 0:  # a new (or wiped) index: the change log may have been pruned, so read the store
+            return self.rebuild(store, progress)
         last, ids = store.changes_since(seq)
         done = 0
         for i in range(0, len(ids), 1000):
