@@ -14,7 +14,8 @@
     python bench/bench_ingest.py --n 70000 --workers 2 --no-summaries
     python bench/bench_ingest.py --n 70000 --profile --skip-baselines   # where the time goes
 
-Writes bench/out/ingest.json (ingest-no-summaries.json with --no-summaries); the data directory is kept for bench_search.py.
+Writes bench/out/ingest.json (ingest-no-summaries.json with --no-summaries); the data directory is kept
+for bench_search.py.
 """
 
 from __future__ import annotations
@@ -191,8 +192,10 @@ def main() -> None:
     corpus_path = args.corpus or corpus.ensure(args.n)
     data_dir = args.data_dir or default_data_dir(args.n)
     print(f"ingesting {corpus_path} → {data_dir}", file=sys.stderr)
-    res = {"date": datetime.now().isoformat(timespec="seconds"), "machine": f"{os.cpu_count()} cores, {platform.machine()}",
-           "python": platform.python_version(), "library": corpus.library_version(), "load_before": os.getloadavg()[0], "corpus": str(corpus_path), "data_dir": str(data_dir)}
+    res = {"date": datetime.now().isoformat(timespec="seconds"),
+           "machine": f"{os.cpu_count()} cores, {platform.machine()}", "python": platform.python_version(),
+           "library": corpus.library_version(), "load_before": os.getloadavg()[0],
+           "corpus": str(corpus_path), "data_dir": str(data_dir)}
     workers = 1 if args.profile else args.workers
     res["assay"] = a = run_assay(corpus_path, data_dir, workers, not args.no_summaries, args.profile)
     print(json.dumps(a), file=sys.stderr)
@@ -204,7 +207,8 @@ def main() -> None:
 
     print(f"\n{'measure':<34}{'docs/s':>9}{'wall s':>9}")
     print(f"{'assay ingest (full pipeline)':<34}{a['docs_per_s']:>9}{a['wall_s']:>9}")
-    for key, label in (("segment_alone", "segmentation alone, 1 process"), ("tantivy_alone", "tantivy alone, pre-segmented")):
+    for key, label in (("segment_alone", "segmentation alone, 1 process"),
+                       ("tantivy_alone", "tantivy alone, pre-segmented")):
         if key in res:
             print(f"{label:<34}{res[key]['docs_per_s']:>9}{res[key]['wall_s']:>9}")
     print(f"\ndocs {a['docs']:,} (added {a['added']:,}, updated {a['updated']}, unchanged {a['unchanged']}, "

@@ -159,7 +159,7 @@ def describe(path: Path) -> dict:
     return {
         "docs": len(lens), "recombined": recombined, "langs": langs,
         "chars_mean": round(statistics.mean(lens)), "chars_median": statistics.median(lens),
-        "mb_text": round(sum(lens) / 1e6, 1), "mb_gz": round(path.stat().st_size / 1e6, 1),
+        "text_mchars": round(sum(lens) / 1e6, 1), "mb_gz": round(path.stat().st_size / 1e6, 1),
     }
 
 
