@@ -1,13 +1,13 @@
 """The exception tree. Every error carries a message meant for the user (and an HTTP status for the API).
 
-    AssayError
-    ├── ConfigError          bad settings (start-up stops)
-    ├── InputError           one input item cannot be ingested (it goes to quarantine)
-    │   ├── DecodeError      bytes that decode in no supported encoding
-    │   └── RecordError      a record that is not a usable document (bad JSON, no text, too large)
-    ├── NotFound             no document with that id
-    ├── QueryError           a query that cannot be parsed or run
-    └── StoreError           the store or index is unusable (schema too new, locked, corrupt)
+AssayError
+├── ConfigError          bad settings (start-up stops)
+├── InputError           one input item cannot be ingested (it goes to quarantine)
+│   ├── DecodeError      bytes that decode in no supported encoding
+│   └── RecordError      a record that is not a usable document (bad JSON, no text, too large)
+├── NotFound             no document with that id
+├── QueryError           a query that cannot be parsed or run
+└── StoreError           the store or index is unusable (schema too new, locked, corrupt)
 """
 
 from __future__ import annotations

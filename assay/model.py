@@ -134,8 +134,9 @@ class Summary:
             "sections": [
                 {
                     "heading": s.heading,
-                    "bullets": [{"text": b.text, "cites": list(b.cites), "check": b.check, "note": b.note}
-                                for b in s.bullets],
+                    "bullets": [
+                        {"text": b.text, "cites": list(b.cites), "check": b.check, "note": b.note} for b in s.bullets
+                    ],
                 }
                 for s in self.sections
             ],

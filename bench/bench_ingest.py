@@ -58,9 +58,20 @@ def run_assay(corpus_path: Path, data_dir: Path, workers: int, summaries: bool, 
     """Run ``_child`` in a fresh interpreter and return its measurements."""
     if data_dir.exists():
         shutil.rmtree(data_dir)
-    cmd = [sys.executable, __file__, "--_child", json.dumps(
-        {"corpus": str(corpus_path), "data_dir": str(data_dir), "workers": workers, "summaries": summaries,
-         "profile": profile})]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--_child",
+        json.dumps(
+            {
+                "corpus": str(corpus_path),
+                "data_dir": str(data_dir),
+                "workers": workers,
+                "summaries": summaries,
+                "profile": profile,
+            }
+        ),
+    ]
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -85,8 +96,7 @@ def _child(args: dict) -> None:
     from assay.settings import Settings
     from assay.workspace import Workspace
 
-    settings = Settings(home=Path(args["data_dir"]), workers=args["workers"],
-                        summarize_on_ingest=args["summaries"])
+    settings = Settings(home=Path(args["data_dir"]), workers=args["workers"], summarize_on_ingest=args["summaries"])
     main_s: dict[str, float] = {}
     t0 = time.perf_counter()
     with Workspace(settings) as ws:
@@ -112,17 +122,35 @@ def _child(args: dict) -> None:
     wall = time.perf_counter() - t0  # includes waiting for the index merges on close
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     docs = report.added + report.updated + report.unchanged
-    print(json.dumps({
-        "docs": docs, "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
-        "quarantined": report.quarantined, "indexed": indexed, "workers": workers,
-        "summaries": args["summaries"], "wall_s": round(wall, 2), "run_s": round(t1 - t0, 2),
-        "docs_per_s": round(docs / wall), "main_s": {k: round(v, 2) for k, v in main_s.items()},
-        "cpu_s": {"main": round(me.ru_utime + me.ru_stime, 1), "workers": round(kids.ru_utime + kids.ru_stime, 1)},
-        "peak_rss_mb": {"main": round(me.ru_maxrss / 1024), "largest_worker": round(kids.ru_maxrss / 1024),
-                        "sum_upper_bound": round((me.ru_maxrss + workers * kids.ru_maxrss) / 1024)},
-        "store_mb": _dir_mb(Path(args["data_dir"])),
-        "index_mb": _dir_mb(settings.index_dir),
-    }))
+    print(
+        json.dumps(
+            {
+                "docs": docs,
+                "added": report.added,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "quarantined": report.quarantined,
+                "indexed": indexed,
+                "workers": workers,
+                "summaries": args["summaries"],
+                "wall_s": round(wall, 2),
+                "run_s": round(t1 - t0, 2),
+                "docs_per_s": round(docs / wall),
+                "main_s": {k: round(v, 2) for k, v in main_s.items()},
+                "cpu_s": {
+                    "main": round(me.ru_utime + me.ru_stime, 1),
+                    "workers": round(kids.ru_utime + kids.ru_stime, 1),
+                },
+                "peak_rss_mb": {
+                    "main": round(me.ru_maxrss / 1024),
+                    "largest_worker": round(kids.ru_maxrss / 1024),
+                    "sum_upper_bound": round((me.ru_maxrss + workers * kids.ru_maxrss) / 1024),
+                },
+                "store_mb": _dir_mb(Path(args["data_dir"])),
+                "index_mb": _dir_mb(settings.index_dir),
+            }
+        )
+    )
 
 
 # -- 2. segmentation alone, 3. tantivy alone -------------------------------------------------------
@@ -168,8 +196,13 @@ def tantivy_alone(fields: list[dict]) -> dict:
         writer.commit()
         writer.wait_merging_threads()
         total = time.perf_counter() - t
-        return {"add_s": round(t_add, 2), "wall_s": round(total, 2), "docs_per_s": round(len(fields) / total),
-                "cpu_s": round(_cpu() - cpu, 1), "index_mb": _dir_mb(path)}
+        return {
+            "add_s": round(t_add, 2),
+            "wall_s": round(total, 2),
+            "docs_per_s": round(len(fields) / total),
+            "cpu_s": round(_cpu() - cpu, 1),
+            "index_mb": _dir_mb(path),
+        }
     finally:
         shutil.rmtree(path, ignore_errors=True)
 
@@ -182,8 +215,11 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, help="where to build the store (wiped first)")
     ap.add_argument("--no-summaries", action="store_true", help="ingest without extractive summaries")
     ap.add_argument("--skip-baselines", action="store_true")
-    ap.add_argument("--profile", action="store_true",
-                    help="run the ingest in one process under cProfile (bench/out/ingest.prof, top functions)")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="run the ingest in one process under cProfile (bench/out/ingest.prof, top functions)",
+    )
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._child:
@@ -192,10 +228,15 @@ def main() -> None:
     corpus_path = args.corpus or corpus.ensure(args.n)
     data_dir = args.data_dir or default_data_dir(args.n)
     print(f"ingesting {corpus_path} → {data_dir}", file=sys.stderr)
-    res = {"date": datetime.now().isoformat(timespec="seconds"),
-           "machine": f"{os.cpu_count()} cores, {platform.machine()}", "python": platform.python_version(),
-           "library": corpus.library_version(), "load_before": os.getloadavg()[0],
-           "corpus": str(corpus_path), "data_dir": str(data_dir)}
+    res = {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}",
+        "python": platform.python_version(),
+        "library": corpus.library_version(),
+        "load_before": os.getloadavg()[0],
+        "corpus": str(corpus_path),
+        "data_dir": str(data_dir),
+    }
     workers = 1 if args.profile else args.workers
     res["assay"] = a = run_assay(corpus_path, data_dir, workers, not args.no_summaries, args.profile)
     print(json.dumps(a), file=sys.stderr)
@@ -207,17 +248,25 @@ def main() -> None:
 
     print(f"\n{'measure':<34}{'docs/s':>9}{'wall s':>9}")
     print(f"{'assay ingest (full pipeline)':<34}{a['docs_per_s']:>9}{a['wall_s']:>9}")
-    for key, label in (("segment_alone", "segmentation alone, 1 process"),
-                       ("tantivy_alone", "tantivy alone, pre-segmented")):
+    for key, label in (
+        ("segment_alone", "segmentation alone, 1 process"),
+        ("tantivy_alone", "tantivy alone, pre-segmented"),
+    ):
         if key in res:
             print(f"{label:<34}{res[key]['docs_per_s']:>9}{res[key]['wall_s']:>9}")
-    print(f"\ndocs {a['docs']:,} (added {a['added']:,}, updated {a['updated']}, unchanged {a['unchanged']}, "
-          f"quarantined {a['quarantined']}), indexed {a['indexed']:,}, workers {a['workers']}, "
-          f"summaries {a['summaries']}")
-    print(f"peak RSS MB: main {a['peak_rss_mb']['main']}, largest worker {a['peak_rss_mb']['largest_worker']}, "
-          f"sum ≤ {a['peak_rss_mb']['sum_upper_bound']}")
-    print(f"CPU s: main {a['cpu_s']['main']}, workers {a['cpu_s']['workers']}; main-process time in "
-          + ", ".join(f"{k} {v}s" for k, v in a["main_s"].items()))
+    print(
+        f"\ndocs {a['docs']:,} (added {a['added']:,}, updated {a['updated']}, unchanged {a['unchanged']}, "
+        f"quarantined {a['quarantined']}), indexed {a['indexed']:,}, workers {a['workers']}, "
+        f"summaries {a['summaries']}"
+    )
+    print(
+        f"peak RSS MB: main {a['peak_rss_mb']['main']}, largest worker {a['peak_rss_mb']['largest_worker']}, "
+        f"sum ≤ {a['peak_rss_mb']['sum_upper_bound']}"
+    )
+    print(
+        f"CPU s: main {a['cpu_s']['main']}, workers {a['cpu_s']['workers']}; main-process time in "
+        + ", ".join(f"{k} {v}s" for k, v in a["main_s"].items())
+    )
     if "tantivy_alone" in res:
         print(f"tantivy alone used {res['tantivy_alone']['cpu_s']} CPU s (its indexing threads included)")
     print(f"on disk: data dir {a['store_mb']} MB (index {a['index_mb']} MB)")

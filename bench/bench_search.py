@@ -114,8 +114,12 @@ def _time_pair(ours, raw, reps: int, warmup: int) -> tuple[list[float], list[flo
 def _stage_timers(ws) -> dict[str, list[float]]:
     """Wrap the searcher's stages (instance attributes only) to see where the library's time goes."""
     spent: dict[str, list[float]] = {}
-    for obj, name, label in ((ws.searcher, "_run", "engine"), (ws.searcher, "_hits", "hits"),
-                             (ws.store, "get_documents", "docs"), (ws.store, "summaries_for", "summaries")):
+    for obj, name, label in (
+        (ws.searcher, "_run", "engine"),
+        (ws.searcher, "_hits", "hits"),
+        (ws.store, "get_documents", "docs"),
+        (ws.store, "summaries_for", "summaries"),
+    ):
         fn = getattr(obj, name, None)
         if fn is None:
             continue
@@ -151,30 +155,42 @@ def bench(ws, reps: int, warmup: int) -> list[dict]:
             q, a, k = cap.calls[-1]  # the last tantivy call is the one whose hits were used
             for v in stages.values():
                 v.clear()
-            ours, raw = _time_pair(lambda: searcher.search(query, **args),  # noqa: B023
-                                   lambda: index.searcher().search(q, *a, **k), reps, warmup)  # noqa: B023
+            ours, raw = _time_pair(
+                lambda: searcher.search(query, **args),  # noqa: B023
+                lambda: index.searcher().search(q, *a, **k),
+                reps,
+                warmup,
+            )  # noqa: B023
             row = {
-                "class": cls, "query": query, "sort": sort, "page": args["page"],
-                "filters": kw.get("filters"), "hits": result.total, "match": result.match,
-                "p50_ms": round(statistics.median(ours), 2), "p99_ms": round(_pct(ours, 99), 2),
-                "raw_p50_ms": round(statistics.median(raw), 3), "raw_p99_ms": round(_pct(raw, 99), 3),
+                "class": cls,
+                "query": query,
+                "sort": sort,
+                "page": args["page"],
+                "filters": kw.get("filters"),
+                "hits": result.total,
+                "match": result.match,
+                "p50_ms": round(statistics.median(ours), 2),
+                "p99_ms": round(_pct(ours, 99), 2),
+                "raw_p50_ms": round(statistics.median(raw), 3),
+                "raw_p99_ms": round(_pct(raw, 99), 3),
             }
             row["ratio_p50"] = round(row["p50_ms"] / max(row["raw_p50_ms"], 1e-3), 1)
             row["overhead_p50_ms"] = round(row["p50_ms"] - row["raw_p50_ms"], 2)
             row["stage_mean_ms"] = {k: round(sum(v) / (reps + warmup), 2) for k, v in stages.items() if v}
             rows.append(row)
-            print(f"{cls:<7}{_label(query, args):<22}{sort:<10}{result.total:>7}{row['p50_ms']:>7}"
-                  f"{row['p99_ms']:>7}{row['raw_p50_ms']:>8}{row['raw_p99_ms']:>8}{row['ratio_p50']:>7}"
-                  f"{row['overhead_p50_ms']:>7}  " + " ".join(f"{k} {v}" for k, v in row["stage_mean_ms"].items()),
-                  flush=True)
+            print(
+                f"{cls:<7}{_label(query, args):<22}{sort:<10}{result.total:>7}{row['p50_ms']:>7}"
+                f"{row['p99_ms']:>7}{row['raw_p50_ms']:>8}{row['raw_p99_ms']:>8}{row['ratio_p50']:>7}"
+                f"{row['overhead_p50_ms']:>7}  " + " ".join(f"{k} {v}" for k, v in row["stage_mean_ms"].items()),
+                flush=True,
+            )
     return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200_000, help="corpus size when the store must be built")
-    ap.add_argument("--data-dir", type=Path,
-                    help="an existing data dir (default: bench_ingest's, built if missing)")
+    ap.add_argument("--data-dir", type=Path, help="an existing data dir (default: bench_ingest's, built if missing)")
     ap.add_argument("--reps", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=20)
     args = ap.parse_args()
@@ -193,26 +209,45 @@ def main() -> None:
     open_ms = (time.perf_counter() - t) * 1000
     docs = ws.index.num_docs()
     rss_open = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{data_dir}: {docs:,} documents, opened in {open_ms:.0f} ms; "
-          f"{args.reps} reps after {args.warmup} warm-up; times in ms\n")
-    print(f"{'class':<7}{'query':<22}{'sort':<10}{'hits':>7}{'p50':>7}{'p99':>7}{'raw p50':>8}{'raw p99':>8}"
-          f"{'ratio':>7}{'extra':>7}  mean per stage (ours)")
+    print(
+        f"{data_dir}: {docs:,} documents, opened in {open_ms:.0f} ms; "
+        f"{args.reps} reps after {args.warmup} warm-up; times in ms\n"
+    )
+    print(
+        f"{'class':<7}{'query':<22}{'sort':<10}{'hits':>7}{'p50':>7}{'p99':>7}{'raw p50':>8}{'raw p99':>8}"
+        f"{'ratio':>7}{'extra':>7}  mean per stage (ours)"
+    )
     rows = bench(ws, args.reps, args.warmup)
     ws.close()
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worst = {k: max(r[k] for r in rows) for k in ("p50_ms", "p99_ms", "ratio_p50", "overhead_p50_ms")}
-    print(f"\nworst p50 {worst['p50_ms']} ms, worst p99 {worst['p99_ms']} ms, worst ours/raw (p50) "
-          f"{worst['ratio_p50']}×, worst extra time over raw (p50) {worst['overhead_p50_ms']} ms "
-          "(targets: 5 ms, 25 ms, 3×)")
-    print(f"peak RSS {peak:.0f} MB (after opening: {rss_open:.0f} MB); "
-          f"load average before / after {load0:.2f} / {os.getloadavg()[0]:.2f}")
-    res = {"date": datetime.now().isoformat(timespec="seconds"),
-           "machine": f"{os.cpu_count()} cores, {platform.machine()}", "python": platform.python_version(),
-           "library": corpus.library_version(), "load_before": load0, "load_after": os.getloadavg()[0],
-           "data_dir": str(data_dir), "docs": docs, "open_ms": round(open_ms), "reps": args.reps,
-           "warmup": args.warmup, "peak_rss_mb": round(peak), "rss_after_open_mb": round(rss_open),
-           "worst": worst, "queries": rows}
+    print(
+        f"\nworst p50 {worst['p50_ms']} ms, worst p99 {worst['p99_ms']} ms, worst ours/raw (p50) "
+        f"{worst['ratio_p50']}×, worst extra time over raw (p50) {worst['overhead_p50_ms']} ms "
+        "(targets: 5 ms, 25 ms, 3×)"
+    )
+    print(
+        f"peak RSS {peak:.0f} MB (after opening: {rss_open:.0f} MB); "
+        f"load average before / after {load0:.2f} / {os.getloadavg()[0]:.2f}"
+    )
+    res = {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}",
+        "python": platform.python_version(),
+        "library": corpus.library_version(),
+        "load_before": load0,
+        "load_after": os.getloadavg()[0],
+        "data_dir": str(data_dir),
+        "docs": docs,
+        "open_ms": round(open_ms),
+        "reps": args.reps,
+        "warmup": args.warmup,
+        "peak_rss_mb": round(peak),
+        "rss_after_open_mb": round(rss_open),
+        "worst": worst,
+        "queries": rows,
+    }
     OUT.mkdir(exist_ok=True)
     (OUT / "search.json").write_text(json.dumps(res, ensure_ascii=False, indent=2))
     print(f"→ {OUT / 'search.json'}")

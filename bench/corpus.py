@@ -47,10 +47,12 @@ def library_version() -> str:
 
     root = Path(__file__).resolve().parents[1]
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "assay"], cwd=root, capture_output=True,
-                               text=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "assay"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("-dirty" if dirty else "")
@@ -120,14 +122,16 @@ def build(n: int, seed: int, out: Path) -> Path:
         title = picks[0][0] if picks[0][0] not in (None, "None", "") else None
         lo, hi = ranges[lang]
         when = lo + timedelta(seconds=rng.randrange(int((hi - lo).total_seconds()) + 86400))
-        records.append({
-            "id": f"bench-{i:06d}",
-            "title": title,
-            "text": "\n\n".join(paras),
-            "source": SOURCE[lang],
-            "published_at": when.replace(tzinfo=tz[lang]).isoformat(),
-            "lang": lang,
-        })
+        records.append(
+            {
+                "id": f"bench-{i:06d}",
+                "title": title,
+                "text": "\n\n".join(paras),
+                "source": SOURCE[lang],
+                "published_at": when.replace(tzinfo=tz[lang]).isoformat(),
+                "lang": lang,
+            }
+        )
     rng.shuffle(records)
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -157,9 +161,13 @@ def describe(path: Path) -> dict:
             langs[rec.get("lang")] = langs.get(rec.get("lang"), 0) + 1
             recombined += str(rec.get("id", "")).startswith("bench-")
     return {
-        "docs": len(lens), "recombined": recombined, "langs": langs,
-        "chars_mean": round(statistics.mean(lens)), "chars_median": statistics.median(lens),
-        "text_mchars": round(sum(lens) / 1e6, 1), "mb_gz": round(path.stat().st_size / 1e6, 1),
+        "docs": len(lens),
+        "recombined": recombined,
+        "langs": langs,
+        "chars_mean": round(statistics.mean(lens)),
+        "chars_median": statistics.median(lens),
+        "text_mchars": round(sum(lens) / 1e6, 1),
+        "mb_gz": round(path.stat().st_size / 1e6, 1),
     }
 
 

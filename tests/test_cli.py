@@ -15,8 +15,7 @@ from conftest import DEMO
 
 def assay(*args: str, home, check: bool = True) -> subprocess.CompletedProcess:
     env = {**os.environ, "ASSAY_HOME": str(home), "COLUMNS": "200"}
-    proc = subprocess.run([sys.executable, "-m", "assay", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "assay", *args], capture_output=True, text=True, env=env, timeout=300)
     if check and proc.returncode != 0:
         pytest.fail(f"assay {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc

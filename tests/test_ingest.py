@@ -24,9 +24,12 @@ def test_demo_ingest_twice_changes_nothing(tmp_path):
 
 
 def test_record_id_kept_and_missing_fields(tmp_path):
-    src = _jsonl(tmp_path / "a.jsonl", [
-        {"id": "x-1", "title": "None", "text": "中国稀土出口增长。第二句话在这里。", "published_at": "None"},
-    ])
+    src = _jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {"id": "x-1", "title": "None", "text": "中国稀土出口增长。第二句话在这里。", "published_at": "None"},
+        ],
+    )
     with Workspace(make_settings(tmp_path / "h")) as ws:
         assert ingest(ws, src).added == 1
         doc = ws.store.get_document("x-1")
@@ -43,8 +46,11 @@ def test_bad_input_is_quarantined_and_the_batch_goes_on(tmp_path):
     lines.append(json.dumps({"id": "empty", "title": "空", "text": "   "}).encode())  # empty text
     lines.append(json.dumps(good[2], ensure_ascii=False).encode())
     lines.append(json.dumps({"id": "big", "text": "稀" * (50 * 1024 * 1024 // 3)}, ensure_ascii=False).encode())
-    lines.append(json.dumps({"id": "gbk", "title": "国标编码", "text": "这是GBK编码的稀土新闻。"},
-                            ensure_ascii=False).encode("gbk"))
+    lines.append(
+        json.dumps({"id": "gbk", "title": "国标编码", "text": "这是GBK编码的稀土新闻。"}, ensure_ascii=False).encode(
+            "gbk"
+        )
+    )
     lines.append(json.dumps(good[3], ensure_ascii=False).encode())
     lines.append(b"[1, 2, 3]")  # JSON, but not an object
     lines.append(json.dumps(good[4], ensure_ascii=False).encode())

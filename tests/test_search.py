@@ -9,18 +9,50 @@ from assay.text.dates import parse_date
 from assay.workspace import Workspace
 
 RECORDS = [
-    {"id": "a", "title": "稀土出口管制升级", "text": "商务部宣布对中重稀土实施出口管制。美国表示关注。",
-     "source": "新华社", "published_at": "2025-10-09"},
-    {"id": "b", "title": "服装出口增长", "text": "今年前三季度服装出口增长5%。纺织业回暖。",
-     "source": "经济日报", "published_at": "2025-10-01"},
-    {"id": "c", "title": "Rare earth prices", "text": "Rare earth prices rose sharply after China tightened exports.",
-     "source": "Reuters", "published_at": "2025-09-01", "lang": "en"},
-    {"id": "d", "title": "中美贸易磋商", "text": "中美贸易磋商取得进展，双方就稀土问题交换意见。",
-     "source": "新华社", "published_at": "2025-10-20"},
-    {"id": "e", "title": "锂电池产能", "text": "锂电池产能扩张，稀土永磁需求上升。",
-     "source": "证券时报", "published_at": "2024-05-01"},
-    {"id": "f", "title": "稀土 稀土 稀土", "text": "稀土稀土稀土，稀土行业研究。", "source": "某券商研究所",
-     "published_at": "2023-01-01", "doc_type": "report"},
+    {
+        "id": "a",
+        "title": "稀土出口管制升级",
+        "text": "商务部宣布对中重稀土实施出口管制。美国表示关注。",
+        "source": "新华社",
+        "published_at": "2025-10-09",
+    },
+    {
+        "id": "b",
+        "title": "服装出口增长",
+        "text": "今年前三季度服装出口增长5%。纺织业回暖。",
+        "source": "经济日报",
+        "published_at": "2025-10-01",
+    },
+    {
+        "id": "c",
+        "title": "Rare earth prices",
+        "text": "Rare earth prices rose sharply after China tightened exports.",
+        "source": "Reuters",
+        "published_at": "2025-09-01",
+        "lang": "en",
+    },
+    {
+        "id": "d",
+        "title": "中美贸易磋商",
+        "text": "中美贸易磋商取得进展，双方就稀土问题交换意见。",
+        "source": "新华社",
+        "published_at": "2025-10-20",
+    },
+    {
+        "id": "e",
+        "title": "锂电池产能",
+        "text": "锂电池产能扩张，稀土永磁需求上升。",
+        "source": "证券时报",
+        "published_at": "2024-05-01",
+    },
+    {
+        "id": "f",
+        "title": "稀土 稀土 稀土",
+        "text": "稀土稀土稀土，稀土行业研究。",
+        "source": "某券商研究所",
+        "published_at": "2023-01-01",
+        "doc_type": "report",
+    },
 ]
 
 
@@ -123,6 +155,7 @@ def test_index_catches_up_after_a_crash_and_reindex_agrees(tmp_path):
         ingest(w, src)
         # a write that reached the store but whose index commit never happened (a crash)
         from assay.ingest.records import record_to_document
+
         extra = record_to_document({"id": "late", "title": "稀土晚到", "text": "稀土新闻晚到了。"}, settings.tz)
         w.store.write_batch([extra], [])
     with Workspace(settings) as w:  # opening catches the index up with the store

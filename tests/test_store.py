@@ -9,8 +9,13 @@ from assay.store.sqlite import SqliteStore
 
 
 def _doc(title="标题", text="第一段。", ext="rec-1", **kw):
-    return Document(title=title, paragraphs=[Paragraph(1, text), Paragraph(2, "小节", "heading", 2)],
-                    source="测试", external_id=ext, **kw).finalize()
+    return Document(
+        title=title,
+        paragraphs=[Paragraph(1, text), Paragraph(2, "小节", "heading", 2)],
+        source="测试",
+        external_id=ext,
+        **kw,
+    ).finalize()
 
 
 def test_wal_and_schema_version(tmp_path):

@@ -280,7 +280,9 @@ def test_very_short_and_empty_documents() -> None:
 
 
 def test_headings_never_cited() -> None:
-    text = "# 标题一\n\n" + "\n\n".join(f"## 小节{i}\n\n第{i}段的内容讲述了一件重要的事情，涉及{i * 7}亿元投资。" for i in range(1, 8))
+    text = "# 标题一\n\n" + "\n\n".join(
+        f"## 小节{i}\n\n第{i}段的内容讲述了一件重要的事情，涉及{i * 7}亿元投资。" for i in range(1, 8)
+    )
     for doc_type in ("news", "report"):
         doc = make(text, doc_type=doc_type)
         s = SUM.summarize(doc)
@@ -315,7 +317,9 @@ def test_long_sentence_is_clipped_to_a_clause_run() -> None:
 
 
 def test_markdown_list_markers_trimmed() -> None:
-    doc = make("- 2024年人民币位列全球第四大支付货币，跨境收付金额达64.1万亿元。\n- CIPS覆盖185个国家和地区。", "report")
+    doc = make(
+        "- 2024年人民币位列全球第四大支付货币，跨境收付金额达64.1万亿元。\n- CIPS覆盖185个国家和地区。", "report"
+    )
     texts = all_bullets(SUM.summarize(doc))
     assert "2024年人民币位列全球第四大支付货币，跨境收付金额达64.1万亿元。" in texts
     assert not any(t.startswith("-") for t in texts)
@@ -346,8 +350,12 @@ def test_deterministic_across_processes() -> None:
     root = Path(__file__).resolve().parents[1]
     runs = [
         subprocess.run(
-            [sys.executable, "-c", code], cwd=root, env={**os.environ, "PYTHONHASHSEED": seed},
-            capture_output=True, text=True, check=True,
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         for seed in ("1", "2")
     ]

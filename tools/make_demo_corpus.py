@@ -17,13 +17,21 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OUT = Path(__file__).resolve().parents[1] / "assay" / "demo" / "corpus.jsonl.gz"
 KEEP = ("id", "title", "text", "source", "published_at", "lang", "url", "label", "format", "origin")
 MENTION_FILES = [
-    "zh_news_cctv_xwlb", "zh_news_cctv_xwlb_dupscrape", "zh_finnews_finnl", "zh_finnews_finna",
-    "zh_broker_research_digests", "zh_wechat_market_commentary",
+    "zh_news_cctv_xwlb",
+    "zh_news_cctv_xwlb_dupscrape",
+    "zh_finnews_finnl",
+    "zh_finnews_finna",
+    "zh_broker_research_digests",
+    "zh_wechat_market_commentary",
 ]
 SAMPLES = {  # file -> how many records without 稀土
-    "zh_news_cctv_xwlb": 120, "zh_finnews_finnl": 40, "zh_finnews_finna": 40,
-    "zh_broker_research_digests": 25, "zh_wechat_market_commentary": 15,
-    "en_news_reuters21578": 60, "en_summ_ectsum": 5,
+    "zh_news_cctv_xwlb": 120,
+    "zh_finnews_finnl": 40,
+    "zh_finnews_finna": 40,
+    "zh_broker_research_digests": 25,
+    "zh_wechat_market_commentary": 15,
+    "en_news_reuters21578": 60,
+    "en_summ_ectsum": 5,
 }
 
 

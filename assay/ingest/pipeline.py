@@ -42,8 +42,7 @@ class IngestReport:
 
     def line(self) -> str:
         return (
-            f"added {self.added} · updated {self.updated} · unchanged {self.unchanged} · "
-            f"quarantined {self.quarantined}"
+            f"added {self.added} · updated {self.updated} · unchanged {self.unchanged} · quarantined {self.quarantined}"
         )
 
     def to_dict(self) -> dict:
@@ -179,8 +178,13 @@ class Ingestor:
                     self.on_bytes(path.stat().st_size)
                 yield item
             else:
-                yield Item(str(path), "record", b"", path, error=RecordError(
-                    "unsupported file type (expected .jsonl[.gz], .txt, .md or .html)"))
+                yield Item(
+                    str(path),
+                    "record",
+                    b"",
+                    path,
+                    error=RecordError("unsupported file type (expected .jsonl[.gz], .txt, .md or .html)"),
+                )
 
     def _workers(self) -> int:
         if self.settings.workers > 0:

@@ -94,8 +94,15 @@ def _lines(path: Path, stream, max_record_bytes: int) -> Iterator[Item]:
         label = f"{path}:{lineno}"
         if len(line) > max_record_bytes and not line.endswith(b"\n"):
             rest = line + _drain_line(reader)
-            yield Item(label, "record", rest, path, error=RecordError(
-                f"record too large ({len(rest) / 1e6:.1f} MB > {max_record_bytes / 1e6:.1f} MB limit)"))
+            yield Item(
+                label,
+                "record",
+                rest,
+                path,
+                error=RecordError(
+                    f"record too large ({len(rest) / 1e6:.1f} MB > {max_record_bytes / 1e6:.1f} MB limit)"
+                ),
+            )
             continue
         if not line.strip():
             continue
@@ -141,8 +148,15 @@ def read_file(path: Path, kind: str, max_file_bytes: int) -> Item:
     try:
         size = path.stat().st_size
         if size > max_file_bytes:
-            return Item(label, kind, path.read_bytes()[: 1 << 20], path, error=RecordError(
-                f"file too large ({size / 1e6:.1f} MB > {max_file_bytes / 1e6:.1f} MB limit); first MB kept"))
+            return Item(
+                label,
+                kind,
+                path.read_bytes()[: 1 << 20],
+                path,
+                error=RecordError(
+                    f"file too large ({size / 1e6:.1f} MB > {max_file_bytes / 1e6:.1f} MB limit); first MB kept"
+                ),
+            )
         raw = path.read_bytes()
     except OSError as exc:
         return Item(label, kind, b"", path, error=RecordError(f"unreadable file: {exc.strerror or exc}"))

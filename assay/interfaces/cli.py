@@ -37,8 +37,12 @@ def _fail(exc: AssayError) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ASSAY_HOME",
-              help="Data directory (default: $ASSAY_HOME or ~/.local/share/assay).")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="ASSAY_HOME",
+    help="Data directory (default: $ASSAY_HOME or ~/.local/share/assay).",
+)
 @click.version_option(package_name="assay")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None) -> None:
@@ -73,7 +77,9 @@ def run_ingest(ws: Workspace, paths: list[Path], show_progress: bool = True):
                 progress.update(task, docs=count[0])
 
         ingestor = Ingestor(
-            ws.store, ws.index, ws.settings,
+            ws.store,
+            ws.index,
+            ws.settings,
             on_bytes=lambda n: progress.advance(task, n),
             on_item=on_item,
         )
@@ -124,15 +130,24 @@ def _date(value: str | None, tz, end: bool = False) -> datetime | None:
 @click.argument("query", nargs=-1)
 @click.option("--sort", type=click.Choice(["newest", "relevance"]), default="newest", show_default=True)
 @click.option("--source", multiple=True, help="Only sources whose name contains this (repeatable).")
-@click.option("--type", "doc_type", multiple=True,
-              type=click.Choice(["news", "report", "filing", "transcript", "announcement", "other"]))
+@click.option(
+    "--type",
+    "doc_type",
+    multiple=True,
+    type=click.Choice(["news", "report", "filing", "transcript", "announcement", "other"]),
+)
 @click.option("--lang", multiple=True, help="zh, en, ... (repeatable)")
 @click.option("--since", help="Published on or after (YYYY-MM-DD).")
 @click.option("--until", help="Published on or before (YYYY-MM-DD).")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--limit", type=click.IntRange(1, 200), default=10, show_default=True)
-@click.option("--match", type=click.Choice(["auto", "all", "any"]), default="auto", show_default=True,
-              help="all terms, any term, or auto (all, falling back to any when nothing matches).")
+@click.option(
+    "--match",
+    type=click.Choice(["auto", "all", "any"]),
+    default="auto",
+    show_default=True,
+    help="all terms, any term, or auto (all, falling back to any when nothing matches).",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.pass_obj
@@ -148,8 +163,9 @@ def search(obj: Context, query, sort, source, doc_type, lang, since, until, page
     )
     try:
         with obj.workspace() as ws:
-            result = ws.searcher.search(" ".join(query), sort=sort, filters=filters, page=page, limit=limit,
-                                        match=match)
+            result = ws.searcher.search(
+                " ".join(query), sort=sort, filters=filters, page=page, limit=limit, match=match
+            )
     except AssayError as exc:
         _fail(exc)
     print_result(result, "json" if as_json else fmt, tz)
@@ -234,8 +250,10 @@ def stats(obj: Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{data['documents']} documents ({data['indexed']} indexed), {data['summaries']} summaries, "
-               f"{data['quarantined']} quarantined — {data['data_dir']}")
+    click.echo(
+        f"{data['documents']} documents ({data['indexed']} indexed), {data['summaries']} summaries, "
+        f"{data['quarantined']} quarantined — {data['data_dir']}"
+    )
     for key in ("doc_type", "lang", "source"):
         click.echo(f"\nby {key}:")
         for name, n in list(data[key].items())[:15]:

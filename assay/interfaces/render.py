@@ -49,14 +49,20 @@ def result_text(result: SearchResult, tz: tzinfo, style: bool = False) -> str:
     b, e = ("[bold]", "[/bold]") if style else ("", "")
     blocks = [result_header(result)]
     for hit in result.hits:
-        lines = [f"{b}{_esc(hit.title, style)}{e}", byline(_esc(hit.source, style), hit.published_at, hit.date_only, tz)]
+        lines = [
+            f"{b}{_esc(hit.title, style)}{e}",
+            byline(_esc(hit.source, style), hit.published_at, hit.date_only, tz),
+        ]
         if hit.summary and hit.summary.sections:
             lines += ["  " + _esc(x, style) for x in summary_lines(hit.summary)]
         else:
             lines.append("  " + _esc(hit.excerpt, style))
         if hit.snippet and hit.snippet_paragraph:
-            snip = _esc(hit.snippet, style) if not style else mark(
-                _esc_spans(hit.snippet), hit.highlights, "[reverse]", "[/reverse]")
+            snip = (
+                _esc(hit.snippet, style)
+                if not style
+                else mark(_esc_spans(hit.snippet), hit.highlights, "[reverse]", "[/reverse]")
+            )
             lines.append(f"  ↳ [{hit.snippet_paragraph}] {snip}")
         lines.append(f"  id: {hit.id}" + (f" · {hit.external_id}" if hit.external_id else ""))
         blocks.append("\n".join(lines))

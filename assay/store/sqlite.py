@@ -83,8 +83,14 @@ def document_row(d: Document, now: str | None = None) -> tuple:
 
 
 def summary_row(s: Summary, content_hash: str) -> tuple:
-    return (content_hash, s.backend, s.template_version, s.doc_id, json.dumps(s.to_dict(), ensure_ascii=False),
-            s.created_at.isoformat())
+    return (
+        content_hash,
+        s.backend,
+        s.template_version,
+        s.doc_id,
+        json.dumps(s.to_dict(), ensure_ascii=False),
+        s.created_at.isoformat(),
+    )
 
 
 def _now() -> str:
@@ -173,8 +179,11 @@ class SqliteStore:
         entries = []
         for d in docs:
             s = by_doc.get(d.id)
-            entries.append(RowEntry(d.id, d.content_hash, d.external_id, document_row(d),
-                                    summary_row(s, d.content_hash) if s else None))
+            entries.append(
+                RowEntry(
+                    d.id, d.content_hash, d.external_id, document_row(d), summary_row(s, d.content_hash) if s else None
+                )
+            )
         return self.write_rows(entries)
 
     def write_rows(self, entries: list[RowEntry]) -> WriteOutcome:
@@ -202,8 +211,9 @@ class SqliteStore:
                     [(e.external_id, e.id) for e in entries if e.external_id],
                 )
                 self.db.executemany(_PUT_SUMMARY, summaries)
-                self.db.executemany("INSERT OR IGNORE INTO sources (source) VALUES (?)",
-                                    [(s,) for s in {r[3] for r in rows}])
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO sources (source) VALUES (?)", [(s,) for s in {r[3] for r in rows}]
+                )
                 self.db.executemany("INSERT INTO changes (doc_id) VALUES (?)", [(i,) for i in dict.fromkeys(changed)])
                 last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
                 self.db.execute("COMMIT")
@@ -257,8 +267,24 @@ class SqliteStore:
 
     # -- reads ------------------------------------------------------------------------------------
     def _doc(self, row: tuple) -> Document:
-        (id_, ext, title, source, url, published, date_only, doc_type, lang, inst, symbols, tags, chash, cluster,
-         paragraphs, ingested) = row
+        (
+            id_,
+            ext,
+            title,
+            source,
+            url,
+            published,
+            date_only,
+            doc_type,
+            lang,
+            inst,
+            symbols,
+            tags,
+            chash,
+            cluster,
+            paragraphs,
+            ingested,
+        ) = row
         return Document(
             id=id_,
             external_id=ext,

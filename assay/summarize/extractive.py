@@ -113,7 +113,7 @@ class ExtractiveSummarizer:
         term_cap: int = 20,
         position_scale: dict[str, float] | None = None,
     ) -> None:
-        self.weights = w = weights or Weights()
+        self.weights = weights or Weights()
         self.terms_min = terms_min
         self.term_cap = term_cap
         # transcripts do not put the news first (greetings, safe-harbour, then the figures): tuned on the
@@ -259,7 +259,7 @@ class _Context:
                 if t.startswith(openers):
                     score -= w.opener
                 end = t[-1]
-                if end in question or (n < 30 and end not in ends) or (end in "”\"’" and t[-2] in question):
+                if end in question or (n < 30 and end not in ends) or (end in '”"’' and t[-2] in question):
                     score -= w.penalty * 0.5
                 units.append(_Unit(t, p.n, g, sec, score))
                 g += 1

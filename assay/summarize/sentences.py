@@ -98,7 +98,7 @@ FIG = re.compile(r"\d")
 # checked only on sentences with a digit: a unit anywhere in them
 UNIT_ZH = re.compile(r"[%％亿万元吨$]")
 UNIT_EN = re.compile(r"%|\$|percent|pct|billion|million|bln|mln|dlrs")
-ENDS = frozenset("。！？!?.”\"’)）…")
+ENDS = frozenset('。！？!?.”"’)）…')
 QUESTION = frozenset("？?")
 _CLAUSE = re.compile(r"[，,；;：:]")
 
@@ -119,9 +119,7 @@ def trim(s: str, dateline: bool) -> str:
     return s
 
 
-def clip(
-    t: str, feats: Callable[[str], set[str]], tf: dict[str, int], limit: int, target: int, min_len: int
-) -> str:
+def clip(t: str, feats: Callable[[str], set[str]], tf: dict[str, int], limit: int, target: int, min_len: int) -> str:
     """The most salient run of whole clauses of an over-long sentence (split at ，；：, ; :), at most
     ``limit`` characters, preferring about ``target``; the opening clause, which usually names the
     subject, gets a bonus. Without document term frequencies (``tf`` empty: a short document) the
@@ -132,7 +130,7 @@ def clip(
         return t
     best: tuple[int, int] | None = None
     if not tf:
-        for a, b in spans:
+        for _, b in spans:
             if b > target and best is not None:
                 break
             best = (0, b)

@@ -126,9 +126,7 @@ def _join_wrapped(lines: list[str]) -> str:
     return out
 
 
-_ABBREV = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Inc|Corp|Co|Ltd|vs)|\b[A-Z](?:\.[A-Z])*)\.$"
-)
+_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Inc|Corp|Co|Ltd|vs)|\b[A-Z](?:\.[A-Z])*)\.$")
 _BEFORE_NUMBER = re.compile(r"\b(?:No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
 _MARKER_ONLY = re.compile(r"^(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]$")
 
@@ -153,6 +151,4 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _continues(prev: str, nxt: str) -> bool:
-    return bool(
-        _MARKER_ONLY.match(prev) or _ABBREV.search(prev) or (nxt[:1].isdigit() and _BEFORE_NUMBER.search(prev))
-    )
+    return bool(_MARKER_ONLY.match(prev) or _ABBREV.search(prev) or (nxt[:1].isdigit() and _BEFORE_NUMBER.search(prev)))
