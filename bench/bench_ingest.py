@@ -49,6 +49,11 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def _rss_mb() -> int:
+    with open("/proc/self/statm") as f:  # Linux: pages
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+
+
 def _dir_mb(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 1)
 
@@ -104,7 +109,14 @@ def _child(args: dict) -> None:
             _timed(ws.store, name, main_s)
         _timed(ws.index, "add", main_s)
         _timed(ws.index, "commit", main_s)
-        ingestor = Ingestor(ws.store, ws.index, settings)
+        rss: list[tuple[int, int]] = []  # (documents consumed, main-process RSS MB) every 20,000 documents
+
+        def on_item(_prep, seen=[0]) -> None:  # noqa: B006 - a counter
+            seen[0] += 1
+            if seen[0] % 20_000 == 0:
+                rss.append((seen[0], _rss_mb()))
+
+        ingestor = Ingestor(ws.store, ws.index, settings, on_item=on_item)
         workers = ingestor._workers()
         if args.get("profile"):  # one process (workers=1), so cProfile sees all the work
             import cProfile
@@ -137,6 +149,7 @@ def _child(args: dict) -> None:
                 "run_s": round(t1 - t0, 2),
                 "docs_per_s": round(docs / wall),
                 "main_s": {k: round(v, 2) for k, v in main_s.items()},
+                "rss_mb_by_docs": rss,
                 "cpu_s": {
                     "main": round(me.ru_utime + me.ru_stime, 1),
                     "workers": round(kids.ru_utime + kids.ru_stime, 1),
@@ -263,10 +276,20 @@ def main() -> None:
         f"peak RSS MB: main {a['peak_rss_mb']['main']}, largest worker {a['peak_rss_mb']['largest_worker']}, "
         f"sum ≤ {a['peak_rss_mb']['sum_upper_bound']}"
     )
+    cpu_ms = {k: v * 1000 / max(a["docs"], 1) for k, v in a["cpu_s"].items()}
+    total = sum(cpu_ms.values())
+    res["cpu_ms_per_doc"] = {**{k: round(v, 3) for k, v in cpu_ms.items()}, "total": round(total, 3)}
+    res["cpu_bound_docs_per_s"] = round((os.cpu_count() or 1) * 1000 / total)  # what idle cores would allow
+    print(
+        f"CPU per document: main {cpu_ms['main']:.2f} ms + workers {cpu_ms['workers']:.2f} ms = {total:.2f} ms "
+        f"→ at most {res['cpu_bound_docs_per_s']} docs/s on {os.cpu_count()} idle cores"
+    )
     print(
         f"CPU s: main {a['cpu_s']['main']}, workers {a['cpu_s']['workers']}; main-process time in "
         + ", ".join(f"{k} {v}s" for k, v in a["main_s"].items())
     )
+    if a.get("rss_mb_by_docs"):
+        print("main-process RSS MB by documents consumed: " + ", ".join(f"{n // 1000}k {m}" for n, m in a["rss_mb_by_docs"]))
     if "tantivy_alone" in res:
         print(f"tantivy alone used {res['tantivy_alone']['cpu_s']} CPU s (its indexing threads included)")
     print(f"on disk: data dir {a['store_mb']} MB (index {a['index_mb']} MB)")

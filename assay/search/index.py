@@ -112,7 +112,7 @@ class FullTextIndex:
         """The one writer (held until ``close``). Raises StoreError if another process holds it."""
         if self._writer is None:
             try:
-                self._writer = self.index.writer(heap_size=256_000_000, num_threads=2)
+                self._writer = self.index.writer(heap_size=256_000_000, num_threads=1)
             except ValueError as exc:
                 raise StoreError(f"the index is being written by another assay process ({exc})") from exc
         return self._writer
