@@ -50,8 +50,11 @@ def _cpu() -> float:
 
 
 def _rss_mb() -> int:
-    with open("/proc/self/statm") as f:  # Linux: pages
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+    try:
+        with open("/proc/self/statm") as f:  # Linux: pages
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+    except OSError:
+        return -1
 
 
 def _dir_mb(path: Path) -> float:
