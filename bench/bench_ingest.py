@@ -64,7 +64,9 @@ def _dir_mb(path: Path) -> float:
 # -- 1. the library, in a child process ------------------------------------------------------------
 def run_assay(corpus_path: Path, data_dir: Path, workers: int, summaries: bool, profile: bool = False) -> dict:
     """Run ``_child`` in a fresh interpreter and return its measurements."""
-    if data_dir.exists():
+    if data_dir.exists() and any(data_dir.iterdir()):
+        if corpus.CACHE.resolve() not in data_dir.resolve().parents:  # never wipe a user's data dir
+            sys.exit(f"{data_dir} is not empty; give a new folder or one under {corpus.CACHE}")
         shutil.rmtree(data_dir)
     cmd = [
         sys.executable,
@@ -228,7 +230,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200_000, help="corpus size (built by corpus.py if missing)")
     ap.add_argument("--corpus", type=Path, help="use this JSONL.gz instead of the generated corpus")
     ap.add_argument("--workers", type=int, default=0, help="ingest workers (0: the library's default)")
-    ap.add_argument("--data-dir", type=Path, help="where to build the store (wiped first)")
+    ap.add_argument("--data-dir", type=Path, help="where to build the store (wiped first if under /tmp/assay-bench)")
     ap.add_argument("--no-summaries", action="store_true", help="ingest without extractive summaries")
     ap.add_argument("--skip-baselines", action="store_true")
     ap.add_argument(
@@ -292,7 +294,10 @@ def main() -> None:
         + ", ".join(f"{k} {v}s" for k, v in a["main_s"].items())
     )
     if a.get("rss_mb_by_docs"):
-        print("main-process RSS MB by documents consumed: " + ", ".join(f"{n // 1000}k {m}" for n, m in a["rss_mb_by_docs"]))
+        print(
+            "main-process RSS MB by documents consumed: "
+            + ", ".join(f"{n // 1000}k {m}" for n, m in a["rss_mb_by_docs"])
+        )
     if "tantivy_alone" in res:
         print(f"tantivy alone used {res['tantivy_alone']['cpu_s']} CPU s (its indexing threads included)")
     print(f"on disk: data dir {a['store_mb']} MB (index {a['index_mb']} MB)")
