@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(200 * 1024 * 1024, description="larger input files are quarantined")
     batch_size: int = Field(1000, description="documents per store transaction during ingest")
     summarize_on_ingest: bool = Field(True, description="write extractive summaries while ingesting")
-    workers: int = Field(0, description="ingest worker processes; 0 = one per core beyond the first")
+    workers: int = Field(0, description="ingest worker processes; 0 = one per core, at most 4")
 
     @field_validator("timezone")
     @classmethod

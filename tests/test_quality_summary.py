@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -53,13 +53,8 @@ ECTSUM_MARGIN_OVER_LEAD = 0.03  # measured: +0.069 ROUGE-1 over LEAD-5
 PARITY = 0.01
 
 
-def data_dir() -> Path:
-    env = os.environ.get("ASSAY_SHARED_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
 def load(name: str, split: str | None, doc_type: str = "news", lang: str = "zh") -> list[tuple[Document, str]]:
-    path = data_dir() / f"{name}.jsonl.gz"
+    path = DATA / f"{name}.jsonl.gz"
     if not path.exists():
         pytest.skip(f"reference data not found: {path} (set ASSAY_SHARED_DATA)")
     out = []

@@ -56,11 +56,15 @@ RECORDS = [
 ]
 
 
+def write_records(path):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory):
     home = tmp_path_factory.mktemp("search")
-    src = home / "docs.jsonl"
-    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
+    src = write_records(home / "docs.jsonl")
     w = Workspace(make_settings(home / "data"))
     assert ingest(w, src).added == len(RECORDS)
     yield w
@@ -148,8 +152,7 @@ def test_bad_queries(ws):
 
 
 def test_index_catches_up_after_a_crash_and_reindex_agrees(tmp_path):
-    src = tmp_path / "docs.jsonl"
-    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
+    src = write_records(tmp_path / "docs.jsonl")
     settings = make_settings(tmp_path / "data")
     with Workspace(settings) as w:
         ingest(w, src)
@@ -174,8 +177,7 @@ def test_latin_compound_is_a_phrase(ws):
 def test_lost_index_is_rebuilt_from_the_store(tmp_path):
     import shutil
 
-    src = tmp_path / "docs.jsonl"
-    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
+    src = write_records(tmp_path / "docs.jsonl")
     settings = make_settings(tmp_path / "data")
     with Workspace(settings) as w:
         ingest(w, src)

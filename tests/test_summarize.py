@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 from assay.model import Document, Paragraph, Summary
 from assay.summarize import (
@@ -387,11 +388,6 @@ def test_paragraph_objects_directly() -> None:
 # --- citation integrity over real documents -------------------------------------------------------------
 
 
-def data_dir() -> Path:
-    env = os.environ.get("ASSAY_SHARED_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
 MIX = [  # (file, documents, doc_type)
     ("zh_news_cctv_xwlb", 450, "news"),
     ("zh_broker_research_digests", 200, "report"),
@@ -402,7 +398,7 @@ MIX = [  # (file, documents, doc_type)
 
 
 def load_mix() -> list[Document]:
-    root = data_dir()
+    root = DATA
     missing = [f for f, _, _ in MIX if not (root / f"{f}.jsonl.gz").exists()]
     if missing:
         pytest.skip(f"real data not found under {root} ({', '.join(missing)}); set ASSAY_SHARED_DATA")
@@ -458,7 +454,7 @@ def test_citation_integrity_on_real_documents() -> None:
 def test_ratings_on_real_reports() -> None:
     """Of the 913 broker digests exactly two state a rating (checked by reading every 评级 line); the 22
     PDF reports are quantitative studies that print only the rating scale in their disclaimers."""
-    root = data_dir()
+    root = DATA
     files = ("zh_broker_research_digests", "zh_broker_reports_pdf_text")
     if not all((root / f"{f}.jsonl.gz").exists() for f in files):
         pytest.skip(f"real data not found under {root}; set ASSAY_SHARED_DATA")

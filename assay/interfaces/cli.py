@@ -63,7 +63,7 @@ def _progress() -> Progress:
     )
 
 
-def run_ingest(ws: Workspace, paths: list[Path], show_progress: bool = True):
+def run_ingest(ws: Workspace, paths: list[Path]):
     from ..ingest.pipeline import Ingestor
 
     total = Ingestor.total_bytes(p for p in paths if p.exists())
@@ -92,7 +92,7 @@ def run_ingest(ws: Workspace, paths: list[Path], show_progress: bool = True):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--no-summaries", is_flag=True, help="Do not write extractive summaries while ingesting.")
-@click.option("--workers", type=int, default=None, help="Worker processes (default: one per core).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: one per core, at most 4).")
 @click.pass_obj
 def ingest(obj: Context, paths: tuple[Path, ...], as_json: bool, no_summaries: bool, workers: int | None) -> None:
     """Ingest JSONL(.gz) files and folders or files of .txt, .md and .html."""

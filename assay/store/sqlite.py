@@ -222,16 +222,6 @@ class SqliteStore:
                 raise
         return WriteOutcome(statuses, last)
 
-    def put_summary(self, doc: Document, summary: Summary) -> None:
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                self.db.execute(_PUT_SUMMARY, summary_row(summary, doc.content_hash))
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-
     def add_external_id(self, doc_id: str, external_id: str | None) -> None:
         if external_id:
             with self._lock:
