@@ -24,7 +24,7 @@ import resource
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -65,7 +65,7 @@ def _filters(spec: dict | None):
     spec = dict(spec)
     for key in ("since", "until"):
         if key in spec:
-            spec[key] = datetime.fromisoformat(spec[key]).replace(tzinfo=timezone.utc)
+            spec[key] = datetime.fromisoformat(spec[key]).replace(tzinfo=UTC)
     return Filters(**spec)
 
 

@@ -22,7 +22,7 @@ import random
 import re
 import statistics
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 DATA = Path(os.environ.get("ASSAY_BENCH_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
@@ -102,7 +102,7 @@ def build(n: int, seed: int, out: Path) -> Path:
         lengths[lang] = [len(r["text"]) for r in _read(LENGTH_MODEL[lang]) if r.get("text")]
         dates = [d for r in recs if (d := _date(r.get("published_at")))]
         ranges[lang] = (min(dates), max(dates))
-    tz = {"zh": timezone(timedelta(hours=8)), "en": timezone.utc}
+    tz = {"zh": timezone(timedelta(hours=8)), "en": UTC}
 
     records = list(real)
     for i in range(n - len(real)):

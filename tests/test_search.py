@@ -186,3 +186,32 @@ def test_lost_index_is_rebuilt_from_the_store(tmp_path):
     with Workspace(settings) as w:
         assert w.index.num_docs() == len(RECORDS)
         assert ext(w.searcher.search("稀土")) == ["d", "a", "e", "f"]
+
+
+def test_as_of_keeps_pages_stable_while_documents_arrive(tmp_path):
+    import time
+    from datetime import UTC, datetime
+
+    home = tmp_path / "data"
+    first = tmp_path / "first.jsonl"
+    with_url = [dict(r, url="https://example.com/d") if r["id"] == "d" else r for r in RECORDS]
+    first.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in with_url), encoding="utf-8")
+    with Workspace(make_settings(home)) as w:
+        ingest(w, first)
+    time.sleep(1.1)  # ingest times are kept to the second
+    as_of = datetime.now(UTC)
+    time.sleep(1.1)
+    late = dict(RECORDS[0], id="late", title="稀土新闻 later", published_at="2026-01-01")
+    # the same URL with new text is an update: it keeps its first ingest time
+    changed = dict(with_url[3], text=RECORDS[3]["text"] + "补充一句稀土。")
+    second = tmp_path / "second.jsonl"
+    second.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in (late, changed)), encoding="utf-8")
+    with Workspace(make_settings(home)) as w:
+        report = ingest(w, second)
+        assert (report.added, report.updated) == (1, 1)
+        assert ext(w.searcher.search("稀土"))[0] == "late"
+        pinned = w.searcher.search("稀土", filters=Filters(as_of=as_of))
+        assert ext(pinned) == ["d", "a", "e", "f"]
+    with Workspace(make_settings(home)) as w:  # the same after a rebuild from the store
+        w.index.rebuild(w.store)
+        assert ext(w.searcher.search("稀土", filters=Filters(as_of=as_of))) == ["d", "a", "e", "f"]

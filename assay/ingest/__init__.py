@@ -1,5 +1,5 @@
 """Ingest: sources → Documents → store + index + summaries, with quarantine for bad input."""
 
-from .pipeline import IngestReport, Ingestor
+from .pipeline import Ingestor, IngestReport
 
 __all__ = ["IngestReport", "Ingestor"]

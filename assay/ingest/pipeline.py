@@ -16,6 +16,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InputError, RecordError
@@ -78,16 +79,17 @@ class _Preparer:
         self._db: sqlite3.Connection | None = None
         self._summarizer = None
 
-    def _known_hash(self, doc_id: str) -> str | None:
+    def _known(self, doc_id: str) -> tuple[str, str] | None:
+        """(content_hash, ingested_at) of the stored version of a document, if any."""
         if self.db_path is None or not self.db_path.exists():
             return None
         if self._db is None:
             self._db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
         try:
-            row = self._db.execute("SELECT content_hash FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            sql = "SELECT content_hash, ingested_at FROM documents WHERE id = ?"
+            return self._db.execute(sql, (doc_id,)).fetchone()
         except sqlite3.OperationalError:
             return None
-        return row[0] if row else None
 
     def summarizer(self):
         if self._summarizer is None:
@@ -106,10 +108,14 @@ class _Preparer:
             return out
         out.note = item.note
         out.entry = RowEntry(doc.id, doc.content_hash, doc.external_id, ())
-        if self._known_hash(doc.id) == doc.content_hash:
+        known = self._known(doc.id)
+        if known and known[0] == doc.content_hash:
             out.unchanged = True
             return out
-        out.entry.row = document_row(doc)
+        now = datetime.now(UTC)
+        # an update keeps its first ingest time (the store keeps it too): as-of pagination stays stable
+        doc.ingested_at = datetime.fromisoformat(known[1]) if known else now
+        out.entry.row = document_row(doc, now.isoformat(timespec="seconds"))
         out.fields = index_fields(doc)
         if self.summarize:
             out.entry.summary = summary_row(self.summarizer().summarize(doc), doc.content_hash)

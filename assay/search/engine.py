@@ -30,6 +30,7 @@ class Filters:
     lang: list[str] | None = None
     since: datetime | None = None
     until: datetime | None = None
+    as_of: datetime | None = None  # only documents first ingested at or before this time (stable paging)
 
 
 class Searcher:
@@ -78,6 +79,9 @@ class Searcher:
             lo = int(f.since.timestamp()) if f.since else None
             hi = int(f.until.timestamp()) if f.until else None
             out.append((Occur.Must, Query.range_query(s, "ts", tantivy.FieldType.Integer, lo, hi)))
+        if f.as_of:
+            hi = int(f.as_of.timestamp())
+            out.append((Occur.Must, Query.range_query(s, "added", tantivy.FieldType.Integer, None, hi)))
         return [(o, Query.const_score_query(q, 0.0)) for o, q in out]
 
     def _any_of(self, field: str, values: list[str]) -> Query:

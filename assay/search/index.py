@@ -23,7 +23,7 @@ from ..errors import StoreError
 from ..model import Document
 from ..text.segment import ANALYZER_NAME, build_analyzer, index_strings
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 NO_DATE = -(2**62)  # sorts last in newest-first order
 Progress = Callable[[int], None]
 
@@ -39,6 +39,7 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("ts", indexed=True, fast=True)
     sb.add_integer_field("newest", fast=True)
+    sb.add_integer_field("added", indexed=True, fast=True)
     return sb.build()
 
 
@@ -57,6 +58,7 @@ def index_fields(doc: Document) -> dict:
         "lang": doc.lang,
         "ts": int(doc.published_at.timestamp()) if doc.published_at else NO_DATE,
         "newest": newest_key(doc),
+        "added": int(doc.ingested_at.timestamp()) if doc.ingested_at else 0,
     }
 
 
