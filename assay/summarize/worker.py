@@ -1,0 +1,162 @@
+"""Background summaries: a worker drains the store's queue with bounded concurrency.
+
+The main thread claims jobs and writes results (all store access stays on one thread); a pool of
+``concurrency`` threads runs ``summarize`` (for LLM backends that is waiting on HTTP). A result is
+written with its job's "done" in one transaction (``Store.finish``); a job in flight when the process
+dies is leased to the next worker once its lease runs out, or at once when its worker's process is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from ..errors import AssayError, NotFound
+from ..settings import Settings
+from ..store.queue import MAX_ATTEMPTS, Job, worker_name
+from ..store.sqlite import summary_row
+from .base import Summarizer
+
+
+@dataclass
+class WorkerReport:
+    done: int = 0
+    failed: int = 0
+    retried: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return f"{self.done} summarized · {self.failed} failed · {self.retried} to retry"
+
+
+def make_summarizer(settings: Settings, backend: str | None = None) -> Summarizer:
+    """The summarizer for ``backend`` (default: the setting), configured from settings."""
+    name = backend or settings.summary_backend
+    if name == "extractive":
+        from .extractive import ExtractiveSummarizer
+
+        return ExtractiveSummarizer()
+    if name == "openai":
+        from .llm import ChatClient, LLMConfig, LLMSummarizer
+
+        if not settings.llm_base_url:
+            raise AssayError("the openai backend needs an endpoint: set ASSAY_LLM_BASE_URL (e.g. http://host:8000/v1)")
+        cfg = LLMConfig(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key or os.environ.get("OPENAI_API_KEY"),
+            timeout=settings.llm_timeout,
+            retries=settings.llm_retries,
+            context_chars=settings.llm_context_chars,
+            language=settings.summary_language,
+        )
+        return LLMSummarizer(ChatClient(cfg), verify=_verifier())
+    if name == "llamacpp":
+        from .llamacpp import LlamaCppSummarizer
+
+        return LlamaCppSummarizer.from_settings(settings, verify=_verifier())
+    raise AssayError(f"unknown summary backend {name!r}; choose extractive, openai or llamacpp")
+
+
+def _verifier():
+    try:
+        from .verify import verify_summary
+    except ImportError:  # the verifier is part of the package; this only guards partial checkouts
+        return None
+    return verify_summary
+
+
+class SummaryWorker:
+    def __init__(
+        self,
+        store,
+        summarizer: Summarizer,
+        *,
+        concurrency: int = 4,
+        lease_s: float = 600.0,
+        retry_s: float = 30.0,
+        name: str | None = None,
+    ):
+        self.store = store
+        self.summarizer = summarizer
+        self.backend = summarizer.name
+        self.concurrency = max(1, concurrency)
+        self.lease_s = lease_s
+        self.retry_s = retry_s
+        self.name = name or worker_name()
+
+    def run(
+        self,
+        *,
+        once: bool = False,
+        stop: threading.Event | None = None,
+        poll_s: float = 1.0,
+        on_done: Callable[[Job, bool], None] | None = None,
+    ) -> WorkerReport:
+        """Drain the queue. ``once``: return when nothing is left to do; else poll until ``stop`` is set."""
+        stop = stop or threading.Event()
+        report = WorkerReport()
+        in_flight: dict[Future, Job] = {}
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="assay-summary") as pool:
+            try:
+                while not stop.is_set():
+                    free = self.concurrency - len(in_flight)
+                    claimed = self.store.claim(self.name, free, self.lease_s, self.backend) if free else []
+                    for job in claimed:
+                        doc = self._document(job, report)
+                        if doc is not None:
+                            in_flight[pool.submit(self.summarizer.summarize, doc)] = job
+                    if not in_flight:
+                        if once and not claimed:
+                            break
+                        if not claimed:
+                            stop.wait(poll_s)
+                        continue
+                    finished, _ = wait(in_flight, timeout=poll_s, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        job = in_flight.pop(fut)
+                        ok = self._record(job, fut, report)
+                        if on_done:
+                            on_done(job, ok)
+            finally:
+                for fut in in_flight:
+                    fut.cancel()
+                self.store.release(list(in_flight.values()), self.name)
+        return report
+
+    def _document(self, job: Job, report: WorkerReport):
+        try:
+            doc = self.store.get_document(job.doc_id)
+        except NotFound:
+            self.store.fail(job, self.name, "the document is no longer in the store", None)
+            report.failed += 1
+            return None
+        if doc.content_hash != job.content_hash:  # changed since it was queued; its new text has its own job
+            self.store.finish(job, self.name, None)
+            return None
+        return doc
+
+    def _record(self, job: Job, fut: Future, report: WorkerReport) -> bool:
+        try:
+            summary = fut.result()
+        except AssayError as exc:
+            retry = None if type(exc).__name__ == "SummaryFailed" else self.retry_s * job.attempts
+            self._failed(job, f"{type(exc).__name__}: {exc.message}", retry, report)
+            return False
+        except Exception as exc:  # a bug or an unexpected library error: keep the worker alive, retry later
+            self._failed(job, f"{type(exc).__name__}: {exc}", self.retry_s * job.attempts, report)
+            return False
+        if self.store.finish(job, self.name, summary_row(summary, job.content_hash)):
+            report.done += 1
+        return True
+
+    def _failed(self, job: Job, error: str, retry: float | None, report: WorkerReport) -> None:
+        self.store.fail(job, self.name, error, retry)
+        if retry is not None and job.attempts < MAX_ATTEMPTS:
+            report.retried += 1
+        else:
+            report.failed += 1
+            report.errors.append(f"{job.doc_id}: {error}")
