@@ -5,7 +5,10 @@ AssayError
 ├── InputError           one input item cannot be ingested (it goes to quarantine)
 │   ├── DecodeError      bytes that decode in no supported encoding
 │   └── RecordError      a record that is not a usable document (bad JSON, no text, too large)
-├── NotFound             no document with that id
+│   └── TooLarge         a request body over the size limit
+├── AuthError            a write without a valid API key
+├── NotFound             no document (or saved search, key) with that id
+├── Conflict             a name already taken (saved searches)
 ├── QueryError           a query that cannot be parsed or run
 └── StoreError           the store or index is unusable (schema too new, locked, corrupt)
 """
@@ -35,6 +38,18 @@ class DecodeError(InputError):
 
 class RecordError(InputError):
     pass
+
+
+class TooLarge(InputError):
+    status = 413
+
+
+class AuthError(AssayError):
+    status = 401
+
+
+class Conflict(AssayError):
+    status = 409
 
 
 class NotFound(AssayError):

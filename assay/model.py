@@ -190,3 +190,48 @@ class SearchResult:
     sort: str
     match: str  # "all" or "any" (the fallback when no document holds every term)
     took_ms: float = 0.0
+
+
+@dataclass(slots=True)
+class SavedSearch:
+    """A search kept by name: its query, filters (source, doc_type, lang: lists; since, until: dates) and sort."""
+
+    name: str
+    query: str
+    filters: dict[str, Any] = field(default_factory=dict)
+    sort: str = "newest"
+    id: int | None = None
+    created_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "query": self.query,
+            "filters": self.filters,
+            "sort": self.sort,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+        }
+
+
+@dataclass(slots=True)
+class ApiKey:
+    """An API key as stored: its name and first characters; the key itself is never kept, only its hash."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        when = {
+            k: v.isoformat() if v else None
+            for k, v in (
+                ("created_at", self.created_at),
+                ("last_used_at", self.last_used_at),
+                ("revoked_at", self.revoked_at),
+            )
+        }
+        return {"id": self.id, "name": self.name, "prefix": self.prefix, **when}

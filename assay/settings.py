@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -29,6 +30,17 @@ class Settings(BaseSettings):
     batch_size: int = Field(1000, description="documents per store transaction during ingest")
     summarize_on_ingest: bool = Field(True, description="write extractive summaries while ingesting")
     workers: int = Field(0, description="ingest worker processes; 0 = one per core, at most 4")
+    # the server (`assay serve`)
+    host: str = Field("127.0.0.1", description="address `assay serve` binds")
+    port: int = Field(8000, description="port `assay serve` listens on")
+    local_only: bool = Field(
+        True,
+        description="local-only mode: bind loopback only, and allow writes from loopback clients without an API "
+        "key; set to false to serve other hosts (every write then needs a key from `assay keys create`)",
+    )
+    max_request_bytes: int = Field(50 * 1024 * 1024, description="larger request bodies are refused (413)")
+    ui_lang: Literal["auto", "en", "zh"] = Field("auto", description="web UI language; auto = Accept-Language")
+    cors_origins: list[str] = Field(default_factory=list, description="origins allowed cross-site; none by default")
 
     @field_validator("timezone")
     @classmethod
@@ -39,7 +51,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("batch_size", "max_record_bytes", "max_file_bytes")
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 0 < value < 65536:
+            raise ValueError("must be between 1 and 65535")
+        return value
+
+    @field_validator("batch_size", "max_record_bytes", "max_file_bytes", "max_request_bytes")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value <= 0:
@@ -61,6 +80,10 @@ class Settings(BaseSettings):
     @property
     def quarantine_dir(self) -> Path:
         return self.home / "quarantine"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
 
 
 @lru_cache(maxsize=1)

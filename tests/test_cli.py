@@ -33,6 +33,7 @@ def test_demo_prints_the_reference_layout_and_reuses_its_store(tmp_path):
     assert "Core Insights" in first.stdout
     assert re.search(r"\[\d+\]$", first.stdout, re.M)  # bullets end with their citations
     assert "added" in first.stderr
+    assert first.stderr.rstrip().splitlines()[-1].startswith("Open http://127.0.0.1:8000 after `assay")
     second = assay("demo", home=tmp_path)
     assert "added 0 " in second.stderr and "updated 0" in second.stderr
     assert BYLINE.findall(second.stdout) == bylines

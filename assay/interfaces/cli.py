@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,13 +11,12 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..errors import AssayError
-from ..search.engine import Filters
 from ..settings import Settings
-from ..text.dates import parse_date
 from ..workspace import Workspace
-from . import render
+from . import render, service
 
 err = Console(stderr=True, soft_wrap=True)
+JSON_OUT = {"ensure_ascii": False, "indent": 2}
 
 
 class Context:
@@ -115,17 +113,6 @@ def ingest(obj: Context, paths: tuple[Path, ...], as_json: bool, no_summaries: b
     click.echo(report.line())
 
 
-def _date(value: str | None, tz, end: bool = False) -> datetime | None:
-    if not value:
-        return None
-    dt, date_only = parse_date(value, tz)
-    if dt is None:
-        raise click.BadParameter(f"not a date: {value!r} (use YYYY-MM-DD)")
-    if end and date_only:
-        dt = dt.replace(hour=23, minute=59, second=59)
-    return dt
-
-
 @cli.command()
 @click.argument("query", nargs=-1)
 @click.option("--sort", type=click.Choice(["newest", "relevance"]), default="newest", show_default=True)
@@ -154,18 +141,12 @@ def _date(value: str | None, tz, end: bool = False) -> datetime | None:
 def search(obj: Context, query, sort, source, doc_type, lang, since, until, page, limit, match, fmt, as_json) -> None:
     """Search: words must all match; "quoted phrases"; -exclude. Newest first by default."""
     tz = obj.settings.tz
-    filters = Filters(
-        source=list(source) or None,
-        doc_type=list(doc_type) or None,
-        lang=list(lang) or None,
-        since=_date(since, tz),
-        until=_date(until, tz, end=True),
-    )
     try:
+        filters = service.make_filters(
+            tz, source=list(source), doc_type=list(doc_type), lang=list(lang), since=since, until=until
+        )
         with obj.workspace() as ws:
-            result = ws.searcher.search(
-                " ".join(query), sort=sort, filters=filters, page=page, limit=limit, match=match
-            )
+            result = service.search(ws, " ".join(query), filters, sort=sort, page=page, limit=limit, match=match)
     except AssayError as exc:
         _fail(exc)
     print_result(result, "json" if as_json else fmt, tz)
@@ -190,19 +171,15 @@ def print_result(result, fmt: str, tz) -> None:
 @click.pass_obj
 def show(obj: Context, doc_id: str, as_json: bool) -> None:
     """One document: metadata, summary and numbered paragraphs (by id or record id)."""
-    from ..summarize.base import TEMPLATE_VERSION
-
     try:
         with obj.workspace() as ws:
-            doc = ws.store.get_document(doc_id)
-            summary = ws.store.summaries_for([doc], "extractive", TEMPLATE_VERSION).get(doc.id)
-            ext = ws.store.external_ids(doc.id)
+            view = service.document_view(ws, doc_id)
     except AssayError as exc:
         _fail(exc)
     if as_json:
-        click.echo(json.dumps(render.document_json(doc, summary, ext), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(render.document_json(view.document, view.summary, view.external_ids), **JSON_OUT))
     else:
-        click.echo(render.document_text(doc, summary, ext, obj.settings.tz))
+        click.echo(render.document_text(view.document, view.summary, view.external_ids, obj.settings.tz))
 
 
 @cli.command()
@@ -282,6 +259,92 @@ def demo(obj: Context, query: str, limit: int, fmt: str) -> None:
     print_result(result, fmt, settings.tz)
     if fmt == "text":
         err.print(f"\nTry: assay --data-dir {demo_home} search 稀土 出口 --sort relevance", highlight=False)
+    url = f"http://{_url_host(settings.host)}:{settings.port}"
+    err.print(f"Open {url} after `assay --data-dir {demo_home} serve`", highlight=False)
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+@cli.command()
+@click.option("--host", help="Address to bind (default: ASSAY_HOST, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: ASSAY_PORT, 8000).")
+@click.pass_obj
+def serve(obj: Context, host: str | None, port: int | None) -> None:
+    """Serve the web UI and the REST API (uvicorn; one process, one workspace)."""
+    import uvicorn
+
+    from .app import create_app
+    from .auth import is_loopback
+
+    settings = obj.settings.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v})
+    if settings.local_only and not is_loopback(settings.host):
+        raise click.ClickException(
+            f"refusing to bind {settings.host}: the server is local-only (ASSAY_LOCAL_ONLY=true lets loopback "
+            "clients write without a key). To serve other hosts set ASSAY_LOCAL_ONLY=false and create keys with "
+            "`assay keys create NAME`."
+        )
+    try:
+        app = create_app(settings)
+    except AssayError as exc:
+        _fail(exc)
+    err.print(f"assay: serving {settings.home} on http://{_url_host(settings.host)}:{settings.port}", highlight=False)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", server_header=False)
+
+
+@cli.group()
+def keys() -> None:
+    """API keys for writes (upload, ingest, saved searches) when the server is not local-only."""
+
+
+@keys.command("create")
+@click.argument("name")
+@click.pass_obj
+def keys_create(obj: Context, name: str) -> None:
+    """Make a key named NAME and print it (once: only its hash is stored)."""
+    from .auth import create_key
+
+    try:
+        with obj.workspace() as ws:
+            raw, key = create_key(ws.store, name)
+    except AssayError as exc:
+        _fail(exc)
+    err.print(f"key {key.id} ({key.name}) created; it is shown only now:", highlight=False)
+    click.echo(raw)
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def keys_list(obj: Context, as_json: bool) -> None:
+    """Keys by id, name and first characters (the keys themselves are not stored)."""
+    with obj.workspace() as ws:
+        rows = ws.store.api_keys()
+    if as_json:
+        click.echo(json.dumps([k.to_dict() for k in rows], **JSON_OUT))
+        return
+    for k in rows:
+        state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "live"
+        used = f"last used {k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never used"
+        click.echo(f"{k.id:>4}  {k.prefix}…  {k.name}  ({state}, {used})")
+    if not rows:
+        click.echo("no API keys (create one with `assay keys create NAME`)")
+
+
+@keys.command("revoke")
+@click.argument("key")
+@click.pass_obj
+def keys_revoke(obj: Context, key: str) -> None:
+    """Revoke a key by its id, name or prefix."""
+    try:
+        with obj.workspace() as ws:
+            revoked = ws.store.revoke_api_key(key)
+    except AssayError as exc:
+        _fail(exc)
+    click.echo(f"revoked key {revoked.id} ({revoked.name})")
 
 
 def main() -> None:

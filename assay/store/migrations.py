@@ -58,4 +58,24 @@ MIGRATIONS: list[str] = [
         UNIQUE (input, sha256)
     );
     """,
+    # 2: API keys (only a SHA-256 of each key is kept) and saved searches (name, query, filters as JSON)
+    """
+    CREATE TABLE api_keys (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        revoked_at TEXT
+    );
+    CREATE TABLE saved_searches (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        query TEXT NOT NULL,
+        filters TEXT NOT NULL DEFAULT '{}',
+        sort TEXT NOT NULL DEFAULT 'newest',
+        created_at TEXT NOT NULL
+    );
+    """,
 ]

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import NotFound, StoreError
-from ..model import Document, Paragraph, Summary
+from ..errors import Conflict, NotFound, StoreError
+from ..model import ApiKey, Document, Paragraph, SavedSearch, Summary
 from .base import Status, WriteOutcome
 from .migrations import MIGRATIONS
 
@@ -408,6 +408,104 @@ class SqliteStore:
             quarantined = self.db.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0]
         return {"documents": self.count(), "summaries": summaries, "quarantined": quarantined, **by}
 
+    def counts_by_day(self, days: int = 90) -> dict[str, int]:
+        """Documents per publication day (the day as the source gave it), the latest ``days`` days."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT substr(published_at, 1, 10) AS day, COUNT(*) FROM documents WHERE published_at IS NOT NULL"
+                " GROUP BY day ORDER BY day DESC LIMIT ?",
+                (days,),
+            ).fetchall()
+        return dict(rows)
+
+    # -- API keys ---------------------------------------------------------------------------------
+    def add_api_key(self, name: str, prefix: str, key_hash: str) -> ApiKey:
+        now = _now()
+        with self._lock:
+            cur = self.db.execute(
+                "INSERT INTO api_keys (name, prefix, key_hash, created_at) VALUES (?,?,?,?)",
+                (name, prefix, key_hash, now),
+            )
+        return ApiKey(cur.lastrowid, name, prefix, datetime.fromisoformat(now))
+
+    def api_keys(self) -> list[ApiKey]:
+        with self._lock:
+            rows = self.db.execute(f"SELECT {_KEY_COLUMNS} FROM api_keys ORDER BY id").fetchall()
+        return [_api_key(r) for r in rows]
+
+    def api_key_by_hash(self, key_hash: str) -> ApiKey | None:
+        """The live (not revoked) key with this hash, marked as used now."""
+        with self._lock:
+            row = self.db.execute(
+                f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", (key_hash,)
+            ).fetchone()
+            if row is not None:
+                self.db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (_now(), row[0]))
+        return _api_key(row) if row else None
+
+    def revoke_api_key(self, key: str) -> ApiKey:
+        """Revoke a key by its id, name or prefix (exactly one live key must match)."""
+        with self._lock:
+            rows = self.db.execute(
+                f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE revoked_at IS NULL"
+                " AND (CAST(id AS TEXT) = ? OR name = ? OR prefix = ?)",
+                (key, key, key),
+            ).fetchall()
+            if len(rows) != 1:
+                why = "no live API key" if not rows else f"{len(rows)} live API keys match"
+                raise NotFound(f"{why} with id, name or prefix {key!r}")
+            self.db.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", (_now(), rows[0][0]))
+            row = self.db.execute(f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE id = ?", (rows[0][0],)).fetchone()
+        return _api_key(row)
+
+    # -- saved searches ---------------------------------------------------------------------------
+    def save_search(self, saved: SavedSearch) -> SavedSearch:
+        now = _now()
+        try:
+            with self._lock:
+                cur = self.db.execute(
+                    "INSERT INTO saved_searches (name, query, filters, sort, created_at) VALUES (?,?,?,?,?)",
+                    (saved.name, saved.query, json.dumps(saved.filters, ensure_ascii=False), saved.sort, now),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"a saved search named {saved.name!r} already exists") from exc
+        return self.saved_search(cur.lastrowid)
+
+    def saved_searches(self) -> list[SavedSearch]:
+        with self._lock:
+            rows = self.db.execute(f"SELECT {_SAVED_COLUMNS} FROM saved_searches ORDER BY name").fetchall()
+        return [_saved(r) for r in rows]
+
+    def saved_search(self, search_id: int) -> SavedSearch:
+        with self._lock:
+            row = self.db.execute(f"SELECT {_SAVED_COLUMNS} FROM saved_searches WHERE id = ?", (search_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no saved search with id {search_id}")
+        return _saved(row)
+
+    def delete_saved_search(self, search_id: int) -> None:
+        with self._lock:
+            cur = self.db.execute("DELETE FROM saved_searches WHERE id = ?", (search_id,))
+        if cur.rowcount == 0:
+            raise NotFound(f"no saved search with id {search_id}")
+
     def close(self) -> None:
         with self._lock:
             self.db.close()
+
+_KEY_COLUMNS = "id, name, prefix, created_at, last_used_at, revoked_at"
+_SAVED_COLUMNS = "id, name, query, filters, sort, created_at"
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _api_key(row: tuple) -> ApiKey:
+    id_, name, prefix, created, used, revoked = row
+    return ApiKey(id_, name, prefix, datetime.fromisoformat(created), _when(used), _when(revoked))
+
+
+def _saved(row: tuple) -> SavedSearch:
+    id_, name, query, filters, sort, created = row
+    return SavedSearch(name, query, json.loads(filters), sort, id_, datetime.fromisoformat(created))

@@ -1,0 +1,172 @@
+"""The REST API under ``/api`` (OpenAPI at ``/openapi.json``, a readable page at ``/api/docs``).
+
+Thin: every endpoint turns its parameters into a call of ``service`` (the functions the CLI uses too) and
+the result into the JSON that ``render`` gives ``assay ... --json``. Errors are JSON: ``{"error": message,
+"status": code, "type": name}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
+
+from ..errors import InputError, NotFound
+from ..search.engine import MAX_LIMIT
+from ..workspace import Workspace
+from . import render, service
+from .deps import require_writer, workspace
+from .uploads import store_upload
+
+router = APIRouter(prefix="/api", tags=["api"])
+Ws = Annotated[Workspace, Depends(workspace)]
+Writer = Depends(require_writer)
+
+Many = Annotated[list[str] | None, Query()]
+
+
+@router.get("/health", summary="Liveness and counts")
+def health(ws: Ws) -> dict[str, Any]:
+    return {"status": "ok", "documents": ws.store.count(), "indexed": ws.index.num_docs()}
+
+
+@router.get("/search", summary="Search documents (newest first or by relevance), with filters and stable pages")
+def search(
+    request: Request,
+    ws: Ws,
+    q: Annotated[str, Query(description='words (all must match), "phrases", -excluded', max_length=1000)] = "",
+    sort: Literal["newest", "relevance"] = "newest",
+    source: Annotated[Many, Query(description="sources whose name contains this (repeatable)")] = None,
+    doc_type: Annotated[Many, Query(alias="type", description="document type (repeatable)")] = None,
+    lang: Annotated[Many, Query(description="language, e.g. zh, en (repeatable)")] = None,
+    since: Annotated[str | None, Query(description="published on or after (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, Query(description="published on or before (YYYY-MM-DD)")] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+    match: Literal["auto", "all", "any"] = "auto",
+    as_of: Annotated[
+        str | None,
+        Query(description="only documents ingested at or before this time; pass back the as_of of page 1"),
+    ] = None,
+) -> dict[str, Any]:
+    as_of_dt = service.parse_as_of(as_of) or service.now_utc()
+    tz = ws.settings.tz
+    filters = service.make_filters(
+        tz, source=source, doc_type=doc_type, lang=lang, since=since, until=until, as_of=as_of_dt
+    )
+    result = service.search(ws, q, filters, sort=sort, page=page, limit=limit, match=match)
+    out = render.result_json(result)
+    out["as_of"] = as_of_dt.isoformat()
+    more = page * limit < result.total
+    out["next"] = _next_url(request, page + 1, as_of_dt) if more else None
+    return out
+
+
+def _next_url(request: Request, page: int, as_of: datetime) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "as_of")]
+    params += [("page", str(page)), ("as_of", as_of.isoformat())]
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+@router.get("/documents/{doc_id}", summary="A document: metadata, numbered paragraphs and its summary")
+def document(doc_id: str, ws: Ws) -> dict[str, Any]:
+    view = service.document_view(ws, doc_id)
+    return render.document_json(view.document, view.summary, view.external_ids)
+
+
+@router.get("/documents/{doc_id}/summary", summary="The summary of a document (its bullets cite paragraphs)")
+def summary(doc_id: str, ws: Ws) -> dict[str, Any]:
+    view = service.document_view(ws, doc_id)
+    if view.summary is None:
+        raise NotFound(f"document {view.document.id} has no summary yet (summary pending)")
+    return view.summary.to_dict()
+
+
+@router.post(
+    "/documents",
+    summary='Ingest JSON documents: one record or {"documents": [records]} (fields of a JSONL line)',
+    dependencies=[Writer],
+)
+def add_documents(
+    ws: Ws,
+    payload: Annotated[Any, Body(description="a record {title, text, source, published_at, ...} or {documents}")],
+) -> dict[str, Any]:
+    records = _records(payload)
+    return service.ingest_records(ws, records).to_dict()
+
+
+def _records(payload: Any) -> list[Any]:
+    if isinstance(payload, dict) and "documents" in payload:
+        records = payload["documents"]
+        if not isinstance(records, list):
+            raise InputError("body field 'documents': expected a list of records")
+        return records
+    if isinstance(payload, dict):
+        return [payload]
+    if isinstance(payload, list):
+        return payload
+    raise InputError(f"body: expected a JSON object or a list of objects, got {type(payload).__name__}")
+
+
+@router.post(
+    "/upload", summary="Upload files (multipart, field 'files'): HTML, text, Markdown, JSONL", dependencies=[Writer]
+)
+async def upload(ws: Ws, files: Annotated[list[UploadFile], File(description="one or more files")]) -> dict[str, Any]:
+    results = []
+    for f in files:
+        results.append(await _ingest_upload(ws, f))
+    return {"files": results}
+
+
+async def _ingest_upload(ws: Ws, f: UploadFile) -> dict[str, Any]:
+    from starlette.concurrency import run_in_threadpool
+
+    name = f.filename or ""
+    data = await f.read()
+    try:
+        if not data:
+            raise InputError(f"file {name!r}: empty")
+        path = store_upload(ws.settings.uploads_dir, name, data)
+        outcome = await run_in_threadpool(service.ingest_paths, ws, [path])
+    except InputError as exc:
+        return {"file": name, "status": "failed", "reason": exc.message, "ids": []}
+    reason = "; ".join(r for _, r in outcome.report.errors)
+    return {"file": name, "stored_as": path.name, **outcome.to_dict(), "reason": reason or None}
+
+
+@router.get("/stats", summary="Counts by source, type, language and publication day")
+def stats(ws: Ws) -> dict[str, Any]:
+    return service.stats(ws)
+
+
+# -- saved searches -----------------------------------------------------------------------------------
+@router.get("/searches", summary="Saved searches")
+def saved_searches(ws: Ws) -> dict[str, Any]:
+    return {"searches": [s.to_dict() for s in ws.store.saved_searches()]}
+
+
+@router.post("/searches", summary="Save a search: {name, query, filters, sort}", status_code=201, dependencies=[Writer])
+def create_saved_search(
+    ws: Ws,
+    name: Annotated[str, Body()],
+    query: Annotated[str, Body()] = "",
+    filters: Annotated[dict[str, Any] | None, Body()] = None,
+    sort: Annotated[str, Body()] = "newest",
+) -> dict[str, Any]:
+    saved = service.saved_search(name, query, filters, sort)
+    return ws.store.save_search(saved).to_dict()
+
+
+@router.get("/searches/{search_id}", summary="A saved search and its results (first page)")
+def run_saved_search(ws: Ws, search_id: int, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> dict[str, Any]:
+    saved = ws.store.saved_search(search_id)
+    filters = service.make_filters(ws.settings.tz, **saved.filters, as_of=service.now_utc())
+    result = service.search(ws, saved.query, filters, sort=saved.sort, limit=limit)
+    return {"search": saved.to_dict(), "result": render.result_json(result)}
+
+
+@router.delete("/searches/{search_id}", summary="Delete a saved search", status_code=204, dependencies=[Writer])
+def delete_saved_search(ws: Ws, search_id: int) -> None:
+    ws.store.delete_saved_search(search_id)

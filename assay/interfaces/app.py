@@ -1,0 +1,224 @@
+"""The server: one FastAPI app with the REST API (``/api``) and the web pages, over one Workspace.
+
+``create_app(settings)`` builds it; ``assay serve`` runs it with uvicorn. Cross-cutting rules live here:
+security headers (CSP without inline scripts), the request size limit, the loopback-only Host check and
+cross-site write refusal of local-only mode, and the one place where errors become JSON or an HTML page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import AssayError
+from ..settings import Settings
+from ..workspace import Workspace
+from .auth import is_loopback
+
+log = logging.getLogger("assay.server")
+
+WEB = Path(__file__).with_name("web")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAPI:
+    """The app over ``workspace`` (opened from ``settings`` when not given; closed at shutdown if opened here)."""
+    ws = workspace or Workspace(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        if workspace is None:
+            ws.close()
+
+    app = FastAPI(
+        title="assay",
+        summary="Search Chinese and English news and research, with cited summaries.",
+        version="0.1.0",
+        docs_url=None,  # Swagger UI needs inline scripts and a CDN: /api/docs renders the schema instead
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ws = ws
+    app.state.settings = settings
+    _add_error_handlers(app)
+    _add_middleware(app, settings)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+
+    from . import api
+    from .web import pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app
+
+
+# -- errors -------------------------------------------------------------------------------------------
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api") or "application/json" in request.headers.get("accept", "")
+
+
+def error_response(request: Request, status: int, message: str, kind: str = "error") -> Response:
+    """One place where errors are rendered: JSON for the API, an HTML page for the web UI."""
+    if wants_json(request):
+        return JSONResponse({"error": message, "status": status, "type": kind}, status_code=status)
+    from .web.pages import error_page
+
+    return error_page(request, status, message)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for e in exc.errors():
+        loc = [str(x) for x in e.get("loc", ())]
+        where = {"query": "query parameter", "path": "path parameter", "body": "body field", "form": "form field"}
+        place = where.get(loc[0], loc[0]) if loc else "input"
+        name = ".".join(loc[1:]) or "(whole body)"
+        parts.append(f"{place} {name!r}: {e.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AssayError)
+    async def _assay(request: Request, exc: AssayError):
+        return error_response(request, exc.status, exc.message, type(exc).__name__)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        return error_response(request, 422, _validation_message(exc), "ValidationError")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such page or endpoint: {request.url.path}"
+        response = error_response(request, exc.status_code, message, "HTTPError")
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception):
+        log.exception("unhandled error on %s", request.url.path)
+        return error_response(request, 500, f"internal error ({type(exc).__name__}); see the server log")
+
+
+# -- middleware (plain ASGI, so streaming bodies are limited as they arrive) --------------------------
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(Guard, local_only=settings.local_only, origins=set(settings.cors_origins))
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send_json(send, status: int, message: str, extra_headers: list | None = None) -> None:
+    body = json.dumps({"error": message, "status": status, "type": "RequestError"}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra_headers or [])})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Refuses bodies over ``max_bytes`` (413): by Content-Length up front, else while they stream in."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        message = f"request body larger than the limit of {self.max_bytes} bytes (ASSAY_MAX_REQUEST_BYTES)"
+        length = dict(scope["headers"]).get(b"content-length")
+        if length and length.isdigit() and int(length) > self.max_bytes:
+            return await _send_json(send, 413, message)
+        received, started = 0, False
+
+        async def limited_receive():
+            nonlocal received
+            msg = await receive()
+            if msg["type"] == "http.request":
+                received += len(msg.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return msg
+
+        async def tracked_send(msg):
+            nonlocal started
+            started = started or msg["type"] == "http.response.start"
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, tracked_send)
+        except _TooLarge:
+            if not started:
+                await _send_json(send, 413, message)
+
+
+class Guard:
+    """Security headers on every response. In local-only mode: only loopback Host names (no DNS rebinding);
+    always: writes whose Origin is another site are refused (no cross-site form posts to a local server)."""
+
+    def __init__(self, app, local_only: bool, origins: set[str]):
+        self.app, self.local_only, self.origins = app, local_only, origins
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "")
+        if self.local_only and not is_loopback(_hostname(host)):
+            message = f"host {host!r} refused: this server is local-only (127.0.0.1)"
+            return await _send_json(send, 400, message, SECURITY_HEADERS)
+        if scope["method"] in UNSAFE_METHODS and _cross_site(headers, host, self.origins):
+            message = "cross-site write refused (the Origin is not this server)"
+            return await _send_json(send, 403, message, SECURITY_HEADERS)
+
+        async def with_headers(msg):
+            if msg["type"] == "http.response.start":
+                msg["headers"] = list(msg.get("headers", [])) + SECURITY_HEADERS
+            await send(msg)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _hostname(host: str) -> str:
+    if host.startswith("["):  # [::1]:8000
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _cross_site(headers: dict[str, str], host: str, allowed: set[str]) -> bool:
+    origin = headers.get("origin")
+    if origin in allowed:
+        return False
+    if headers.get("sec-fetch-site") == "cross-site":
+        return True
+    if not origin or origin == "null":
+        return origin == "null"
+    return urlsplit(origin).netloc != host

@@ -1,0 +1,221 @@
+"""What the CLI, the REST API and the web pages share: search parameters, a document with its summary,
+ingest of files and JSON records (one at a time per process), stats and saved searches.
+
+Each function takes a ``Workspace`` and plain values and raises ``AssayError``s; the interfaces only
+translate (click options, query parameters, form fields) and render.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, QueryError
+from ..ingest.pipeline import Ingestor, IngestReport
+from ..model import DOC_TYPES, Document, SavedSearch, SearchResult, Summary
+from ..search.engine import MATCHES, SORTS, Filters
+from ..summarize.base import TEMPLATE_VERSION
+from ..text.dates import parse_date
+from ..workspace import Workspace
+
+SUMMARY_BACKEND = "extractive"
+MAX_SAVED_NAME = 100
+FILTER_KEYS = ("source", "doc_type", "lang", "since", "until")
+
+_ingest_lock = threading.Lock()  # the index has one writer: one ingest at a time in this process
+
+
+# -- search -------------------------------------------------------------------------------------------
+def parse_day(value: str | None, tz: tzinfo, what: str, end: bool = False) -> datetime | None:
+    """A date (YYYY-MM-DD, or a full timestamp); ``end`` moves a bare day to its last second."""
+    if value is None or not str(value).strip():
+        return None
+    dt, date_only = parse_date(str(value).strip(), tz)
+    if dt is None:
+        raise QueryError(f"{what}: not a date: {value!r} (use YYYY-MM-DD)")
+    if end and date_only:
+        dt = dt.replace(hour=23, minute=59, second=59)
+    return dt
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    """The as-of time of a result list (ISO 8601; UTC when no zone is given)."""
+    if value is None or not value.strip():
+        return None
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise QueryError(f"as_of: not an ISO 8601 time: {value!r}") from exc
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _values(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else list(value)
+    out = [str(v).strip() for v in items if str(v).strip()]
+    return out or None
+
+
+def make_filters(tz: tzinfo, *, source=None, doc_type=None, lang=None, since=None, until=None, as_of=None) -> Filters:
+    """Filters from interface values (lists or single strings; dates as text). Raises QueryError."""
+    types = _values(doc_type)
+    for t in types or ():
+        if t not in DOC_TYPES:
+            raise QueryError(f"type: unknown document type {t!r}; choose one of: {', '.join(DOC_TYPES)}")
+    return Filters(
+        source=_values(source),
+        doc_type=types,
+        lang=_values(lang),
+        since=parse_day(since, tz, "since"),
+        until=parse_day(until, tz, "until", end=True),
+        as_of=as_of,
+    )
+
+
+def now_utc() -> datetime:
+    """The as-of time for a first page (seconds: the index stores ingest times in seconds)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def search(
+    ws: Workspace,
+    query: str,
+    filters: Filters,
+    *,
+    sort: str = "newest",
+    page: int = 1,
+    limit: int = 10,
+    match: str = "auto",
+) -> SearchResult:
+    return ws.searcher.search(query, sort=sort, filters=filters, page=page, limit=limit, match=match)
+
+
+# -- documents ----------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class DocumentView:
+    document: Document
+    summary: Summary | None
+    external_ids: list[str]
+
+
+def document_view(ws: Workspace, key: str) -> DocumentView:
+    """A document by id, record id or id prefix, with its cached summary. Raises NotFound."""
+    doc = ws.store.get_document(key)
+    summary = ws.store.summaries_for([doc], SUMMARY_BACKEND, TEMPLATE_VERSION).get(doc.id)
+    return DocumentView(doc, summary, ws.store.external_ids(doc.id))
+
+
+def stats(ws: Workspace, days: int = 90) -> dict[str, Any]:
+    data = ws.store.stats()
+    data["indexed"] = ws.index.num_docs()
+    data["by_day"] = ws.store.counts_by_day(days)
+    return data
+
+
+# -- ingest -------------------------------------------------------------------------------------------
+@dataclass
+class IngestOutcome:
+    """An ingest report plus the ids of the documents it saw (added, updated or unchanged)."""
+
+    report: IngestReport
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """One word for a single input: added, updated, unchanged or quarantined."""
+        r = self.report
+        for name in ("quarantined", "added", "updated"):
+            if getattr(r, name):
+                return name
+        return "unchanged"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "ids": self.ids, **self.report.to_dict()}
+
+
+def ingest_paths(ws: Workspace, paths: list[Path]) -> IngestOutcome:
+    """Ingest files in this process (no worker pool: the server is threaded), one ingest at a time."""
+    ids: list[str] = []
+
+    def on_item(prep) -> None:
+        if prep.error is None and prep.entry is not None:
+            ids.append(prep.entry.id)
+
+    settings = ws.settings.model_copy(update={"workers": 1})
+    with _ingest_lock:
+        report = Ingestor(ws.store, ws.index, settings, on_item=on_item).run(paths)
+    return IngestOutcome(report, list(dict.fromkeys(ids)))
+
+
+def ingest_records(ws: Workspace, records: list[Any]) -> IngestOutcome:
+    """Ingest JSON records (the fields of a JSONL line). They are kept as a .jsonl file under uploads/,
+    so what was submitted stays in the data directory, like an uploaded file."""
+    if not records:
+        raise InputError("no documents given")
+    path = ws.settings.uploads_dir / f"api-{now_utc():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = (json.dumps(r, ensure_ascii=False) for r in records)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcome = ingest_paths(ws, [path])
+    prefix = f"{path}:"  # name bad records by their position in the request, not by the file
+    outcome.report.errors = [
+        (f"documents[{int(label[len(prefix) :]) - 1}]" if label.startswith(prefix) else label, reason)
+        for label, reason in outcome.report.errors
+    ]
+    return outcome
+
+
+# -- saved searches -----------------------------------------------------------------------------------
+def saved_search(name: str, query: str, filters: dict[str, Any] | None = None, sort: str = "newest") -> SavedSearch:
+    """A validated saved search (not yet stored). Raises InputError naming the bad field."""
+    name = (name or "").strip()
+    if not name:
+        raise InputError("name: a saved search needs a name")
+    if len(name) > MAX_SAVED_NAME:
+        raise InputError(f"name: at most {MAX_SAVED_NAME} characters")
+    if sort not in SORTS:
+        raise InputError(f"sort: unknown sort {sort!r}; choose one of: {', '.join(SORTS)}")
+    clean: dict[str, Any] = {}
+    for key, value in (filters or {}).items():
+        if key not in FILTER_KEYS:
+            raise InputError(f"filters: unknown filter {key!r}; known: {', '.join(FILTER_KEYS)}")
+        if key in ("since", "until"):
+            if value:
+                parse_day(value, UTC, key)
+                clean[key] = str(value).strip()
+        elif _values(value):
+            clean[key] = _values(value)
+    make_filters(UTC, **clean)  # unknown document types fail here
+    return SavedSearch(name=name, query=(query or "").strip(), filters=clean, sort=sort)
+
+
+def saved_search_params(saved: SavedSearch) -> dict[str, Any]:
+    """The search-page parameters that run a saved search (q, sort and the filters)."""
+    params: dict[str, Any] = {"q": saved.query, "sort": saved.sort}
+    for key, value in saved.filters.items():
+        params["type" if key == "doc_type" else key] = value
+    return params
+
+
+__all__ = [
+    "MATCHES",
+    "SORTS",
+    "DocumentView",
+    "IngestOutcome",
+    "document_view",
+    "ingest_paths",
+    "ingest_records",
+    "make_filters",
+    "now_utc",
+    "parse_as_of",
+    "saved_search",
+    "saved_search_params",
+    "search",
+    "stats",
+]

@@ -1,0 +1,152 @@
+"""The web UI's words in English and Chinese, and the choice between them (setting, else Accept-Language)."""
+
+from __future__ import annotations
+
+LANGS = ("en", "zh")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "search": "Search",
+        "search_placeholder": "Search documents",
+        "upload": "Upload",
+        "workflows": "Workflows",
+        "api": "API",
+        "newest": "Newest",
+        "relevance": "Relevance",
+        "source": "Source",
+        "type": "Type",
+        "language": "Language",
+        "since": "From",
+        "until": "To",
+        "any": "Any",
+        "apply": "Apply",
+        "results": "{total} results",
+        "results_any": "No document holds every word; showing documents that match any of them.",
+        "no_results": "Nothing found.",
+        "summary_pending": "summary pending",
+        "unverified": "unverified",
+        "next_page": "Next page",
+        "prev_page": "Previous page",
+        "save_search": "Save this search",
+        "paragraphs": "Paragraphs",
+        "summary": "Summary",
+        "page_no": "p. {page}",
+        "original": "Original",
+        "record_ids": "Record ids",
+        "upload_title": "Upload documents",
+        "upload_help": "HTML, text, Markdown or JSONL files. Drag them here or choose them.",
+        "choose_files": "Choose files",
+        "upload_button": "Upload",
+        "status_added": "added",
+        "status_updated": "updated",
+        "status_unchanged": "unchanged",
+        "status_quarantined": "quarantined",
+        "status_failed": "failed",
+        "open": "open",
+        "saved_searches": "Saved searches",
+        "no_saved": "No saved searches yet.",
+        "name": "Name",
+        "query": "Query",
+        "filters": "Filters",
+        "sort": "Sort",
+        "create": "Save",
+        "run": "Run",
+        "delete": "Delete",
+        "workflows_help": "A saved search is a name, a query and filters. Scheduled workflows will run them.",
+        "sign_in": "Sign in with an API key",
+        "api_key": "API key",
+        "sign_in_button": "Sign in",
+        "sign_out": "Sign out",
+        "error": "Error",
+        "back": "Back to search",
+        "date_unknown": "date unknown",
+        "unknown_source": "unknown source",
+    },
+    "zh": {
+        "search": "搜索",
+        "search_placeholder": "搜索文档",
+        "upload": "上传",
+        "workflows": "工作流",
+        "api": "API",
+        "newest": "最新",
+        "relevance": "相关度",
+        "source": "来源",
+        "type": "类型",
+        "language": "语言",
+        "since": "起始",
+        "until": "截止",
+        "any": "不限",
+        "apply": "筛选",
+        "results": "共 {total} 条结果",
+        "results_any": "没有文档包含全部词语，以下为包含任一词语的文档。",
+        "no_results": "没有找到结果。",
+        "summary_pending": "摘要生成中",
+        "unverified": "未核实",
+        "next_page": "下一页",
+        "prev_page": "上一页",
+        "save_search": "保存此搜索",
+        "paragraphs": "段落",
+        "summary": "摘要",
+        "page_no": "第 {page} 页",
+        "original": "原文",
+        "record_ids": "记录编号",
+        "upload_title": "上传文档",
+        "upload_help": "HTML、文本、Markdown 或 JSONL 文件。拖到此处或选择文件。",
+        "choose_files": "选择文件",
+        "upload_button": "上传",
+        "status_added": "已添加",
+        "status_updated": "已更新",
+        "status_unchanged": "未变化",
+        "status_quarantined": "已隔离",
+        "status_failed": "失败",
+        "open": "打开",
+        "saved_searches": "已保存的搜索",
+        "no_saved": "还没有保存的搜索。",
+        "name": "名称",
+        "query": "查询",
+        "filters": "筛选条件",
+        "sort": "排序",
+        "create": "保存",
+        "run": "运行",
+        "delete": "删除",
+        "workflows_help": "已保存的搜索包括名称、查询和筛选条件，定时工作流将运行它们。",
+        "sign_in": "使用 API 密钥登录",
+        "api_key": "API 密钥",
+        "sign_in_button": "登录",
+        "sign_out": "退出",
+        "error": "错误",
+        "back": "返回搜索",
+        "date_unknown": "日期未知",
+        "unknown_source": "来源未知",
+    },
+}
+
+
+def choose_lang(setting: str, accept_language: str | None) -> str:
+    """``setting`` when it names a language, else the first of Accept-Language we have, else English."""
+    if setting in LANGS:
+        return setting
+    ranked = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        ranked.append((-q, i, tag.strip().lower().split("-")[0]))
+    for _, _, lang in sorted(ranked):
+        if lang in LANGS:
+            return lang
+    return "en"
+
+
+def translator(lang: str):
+    table = MESSAGES[lang]
+
+    def t(key: str, **kw) -> str:
+        text = table.get(key) or MESSAGES["en"].get(key, key)
+        return text.format(**kw) if kw else text
+
+    return t

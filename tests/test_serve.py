@@ -1,0 +1,83 @@
+"""`assay serve` and `assay keys`, run as a user runs them: real processes, real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from conftest import DEMO
+from test_cli import assay
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    raise AssertionError(f"server did not answer {url} in {seconds} s")
+
+
+def post_json(url: str, body: dict, key: str | None = None) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json", **({"X-API-Key": key} if key else {})}
+    req = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_keys_create_list_revoke(tmp_path):
+    created = assay("keys", "create", "nightly job", home=tmp_path)
+    raw = created.stdout.strip()
+    assert raw.startswith("assay_") and len(raw) > 40 and "shown only now" in created.stderr
+    listed = json.loads(assay("keys", "list", "--json", home=tmp_path).stdout)
+    assert [(k["name"], k["revoked_at"]) for k in listed] == [("nightly job", None)]
+    assert raw[:12] == listed[0]["prefix"] and raw not in assay("keys", "list", home=tmp_path).stdout
+    assert "revoked key 1 (nightly job)" in assay("keys", "revoke", "nightly job", home=tmp_path).stdout
+    again = assay("keys", "revoke", "nightly job", home=tmp_path, check=False)
+    assert again.returncode != 0 and "no live API key" in again.stderr
+
+
+def test_serve_refuses_a_public_address_in_local_only_mode(tmp_path):
+    proc = assay("serve", "--host", "0.0.0.0", home=tmp_path, check=False)
+    assert proc.returncode != 0 and "local-only" in proc.stderr and "ASSAY_LOCAL_ONLY=false" in proc.stderr
+
+
+def test_serve_answers_over_http_and_needs_keys_when_not_local_only(tmp_path):
+    assay("ingest", str(DEMO), home=tmp_path)
+    raw = assay("keys", "create", "ci", home=tmp_path).stdout.strip()
+    port = free_port()
+    env = {"ASSAY_HOME": str(tmp_path), "ASSAY_LOCAL_ONLY": "false", "ASSAY_WORKERS": "1", "PATH": ""}
+    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/api/health", proc)
+        with urllib.request.urlopen(f"{base}/api/search?q=%E7%A8%80%E5%9C%9F&limit=3") as r:
+            result = json.loads(r.read())
+        assert result["total"] > 50 and len(result["hits"]) == 3 and result["as_of"]
+        doc = {"title": "served", "text": "经由 HTTP 写入的稀土文档。"}
+        status, body = post_json(f"{base}/api/documents", doc)
+        assert status == 401 and "needs an API key" in body["error"]
+        status, body = post_json(f"{base}/api/documents", doc, key=raw)
+        assert status == 200 and body["added"] == 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
