@@ -29,7 +29,7 @@ def hostile_records() -> list[dict]:
                 "text": f"稀土 xsstest 第一段 {p}\n\n[click](javascript:{FLAG}=10) 第二段 {p} 稀土\n\n第三段 {p}",
                 "source": f"source {p}",
                 "url": f"javascript:{FLAG}=11;{i}" if i % 2 else None,
-                "published_at": f"2030-01-{i + 1:02d}T09:00:00+08:00",
+                "published_at": f"2001-01-{i + 1:02d}T09:00:00+08:00",  # older than the demo corpus
                 "doc_type": "news",
             }
         )
