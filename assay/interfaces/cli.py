@@ -347,6 +347,10 @@ def keys_revoke(obj: Context, key: str) -> None:
     click.echo(f"revoked key {revoked.id} ({revoked.name})")
 
 
+# commands defined in their own modules register themselves on ``cli``
+from . import cli_verify  # noqa: E402, F401
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)
