@@ -41,6 +41,20 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(50 * 1024 * 1024, description="larger request bodies are refused (413)")
     ui_lang: Literal["auto", "en", "zh"] = Field("auto", description="web UI language; auto = Accept-Language")
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed cross-site; none by default")
+    # summaries (see assay/summarize): the backend shown first, and the LLM endpoint when it is one
+    summary_backend: Literal["extractive", "openai", "llamacpp"] = Field(
+        "extractive", description="summaries shown first: extractive (offline) or an LLM backend, run by the queue"
+    )
+    summary_language: Literal["en", "zh", "source"] = Field("en", description="language of LLM summaries")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
+    llm_model: str = Field("default", description="model name sent to the endpoint")
+    llm_api_key: str | None = Field(None, description="API key for the endpoint (else $OPENAI_API_KEY)")
+    llm_timeout: float = Field(120.0, description="seconds per request")
+    llm_retries: int = Field(3, description="retries on 429, 5xx, timeouts and connection errors")
+    llm_concurrency: int = Field(4, description="requests in flight at once (worker threads)")
+    llm_context_chars: int = Field(12_000, description="document characters per request; longer ones go in parts")
+    llamacpp_model: Path | None = Field(None, description="GGUF file for the llamacpp backend")
+    queue_lease_s: float = Field(600.0, description="a job not finished this long after it was taken is retried")
 
     @field_validator("timezone")
     @classmethod

@@ -8,6 +8,7 @@ from .search.engine import Searcher
 from .search.index import FullTextIndex
 from .settings import Settings
 from .store.sqlite import SqliteStore
+from .summarize.worker import backend_key
 
 
 class Workspace:
@@ -19,7 +20,7 @@ class Workspace:
         self.index = FullTextIndex(settings.index_dir)
         if catch_up:
             self.index.catch_up(self.store)
-        self.searcher = Searcher(self.store, self.index)
+        self.searcher = Searcher(self.store, self.index, backend_key(settings))
 
     def close(self) -> None:
         self.index.close()

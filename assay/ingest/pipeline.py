@@ -24,6 +24,7 @@ from ..model import Document
 from ..search.index import FullTextIndex, index_fields
 from ..settings import Settings
 from ..store.sqlite import RowEntry, SqliteStore, document_row, summary_row
+from ..summarize.worker import backend_key
 from .decode import decode
 from .records import file_to_document, record_to_document
 from .sources import Item, expand, kind_of, parse_line, read_file, read_jsonl
@@ -165,6 +166,8 @@ class Ingestor:
     ):
         self.store, self.index, self.settings = store, index, settings
         self.on_bytes, self.on_item = on_bytes, on_item
+        # with an LLM backend chosen, every added or changed document gets a summary job (the worker drains it)
+        self.queue_backend = backend_key(settings) if settings.summary_backend != "extractive" else None
 
     @staticmethod
     def total_bytes(paths: Iterable[Path]) -> int:
@@ -267,7 +270,7 @@ class Ingestor:
                 report.updated += 1
             latest[p.entry.id] = p
         kept = list(latest.values())
-        outcome = self.store.write_rows([p.entry for p in kept])
+        outcome = self.store.write_rows([p.entry for p in kept], self.queue_backend)
         added, updated = [], []
         for p in kept:
             status = outcome.statuses[p.entry.id]

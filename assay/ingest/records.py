@@ -15,7 +15,8 @@ from ..text.split import split_paragraphs
 
 _MISSING = {"", "none", "null", "nan"}
 _REPORT = re.compile(r"研报|研究报告|研究所|研究院|broker|research|report", re.I)
-_TRANSCRIPT = re.compile(r"transcript|earnings call|电话会", re.I)
+# a news broadcast transcript (CCTV 新闻联播) is news: only calls are transcripts
+_TRANSCRIPT = re.compile(r"earnings call|conference call|电话会议|业绩说明会", re.I)
 _FILING = re.compile(r"filing|10-k|10-q|年报|季报", re.I)
 _ANNOUNCEMENT = re.compile(r"announcement|公告", re.I)
 _TITLE_CUT = re.compile(r"[。！？!?\n]")

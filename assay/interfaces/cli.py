@@ -348,7 +348,7 @@ def keys_revoke(obj: Context, key: str) -> None:
 
 
 # commands defined in their own modules register themselves on ``cli``
-from . import cli_verify  # noqa: E402, F401
+from . import cli_summaries, cli_verify  # noqa: E402, F401
 
 
 def main() -> None:

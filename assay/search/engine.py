@@ -103,6 +103,15 @@ class Searcher:
         clauses += self._filters(f)
         return Query.boolean_query(clauses)
 
+    def summaries(self, docs) -> dict:
+        """Each document's summary from the preferred backend, else the extractive one (None: excerpt)."""
+        docs = list(docs)
+        out = self.store.summaries_for(docs, self.summary_backend, TEMPLATE_VERSION)
+        if self.summary_backend != "extractive" and len(out) < len(docs):
+            missing = [d for d in docs if d.id not in out]
+            out.update(self.store.summaries_for(missing, "extractive", TEMPLATE_VERSION))
+        return out
+
     # -- running ----------------------------------------------------------------------------------
     def search(
         self,
@@ -148,9 +157,7 @@ class Searcher:
 
     def _hits(self, ids: list[str], scores: list[float], q: ParsedQuery, with_summaries: bool) -> list[Hit]:
         docs = self.store.get_documents(ids)
-        summaries = (
-            self.store.summaries_for(docs.values(), self.summary_backend, TEMPLATE_VERSION) if with_summaries else {}
-        )
+        summaries = self.summaries(docs.values()) if with_summaries else {}
         terms = q.highlight_terms()
         hits = []
         for doc_id, score in zip(ids, scores, strict=True):

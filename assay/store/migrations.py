@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .queue import QUEUE_SCHEMA
+
 MIGRATIONS: list[str] = [
     # 1: documents, their paragraphs (JSON, in reading order), external ids, summaries, change log, quarantine
     """
@@ -78,4 +80,6 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     """,
+    # 3: the summary queue (see queue.py)
+    QUEUE_SCHEMA,
 ]

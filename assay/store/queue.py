@@ -198,6 +198,14 @@ class QueueMixin:
                 [(j.id, worker) for j in jobs],
             )
 
+    def summary_candidates(self, since: datetime | None = None) -> list[tuple[str, str]]:
+        """(doc_id, content_hash) of stored documents, those published since ``since`` only when given."""
+        sql, args = "SELECT id, content_hash FROM documents", []
+        if since is not None:
+            sql, args = sql + " WHERE published_ts >= ?", [int(since.timestamp())]
+        with self._lock:
+            return [tuple(r) for r in self.db.execute(sql + " ORDER BY published_ts DESC", args).fetchall()]
+
     def queue_counts(self, backend: str | None = None) -> dict[str, int]:
         where, args = ("WHERE backend = ?", [backend]) if backend else ("", [])
         with self._lock:

@@ -20,6 +20,7 @@ from ..errors import Conflict, NotFound, StoreError
 from ..model import ApiKey, Document, Paragraph, SavedSearch, Summary
 from .base import Status, WriteOutcome
 from .migrations import MIGRATIONS
+from .queue import QueueMixin
 
 _DOC_COLUMNS = (
     "id, external_id, title, source, url, published_at, date_only, doc_type, lang, institution, "
@@ -117,7 +118,7 @@ def _paragraphs_from(data: str) -> list[Paragraph]:
     return out
 
 
-class SqliteStore:
+class SqliteStore(QueueMixin):
     """The embedded store. Safe to share across threads (one connection, serialized)."""
 
     def __init__(self, path: Path, quarantine_dir: Path | None = None):
@@ -186,8 +187,10 @@ class SqliteStore:
             )
         return self.write_rows(entries)
 
-    def write_rows(self, entries: list[RowEntry]) -> WriteOutcome:
-        """The bulk path of ``write_batch``: rows prepared by ``document_row``/``summary_row`` (in workers)."""
+    def write_rows(self, entries: list[RowEntry], queue_backend: str | None = None) -> WriteOutcome:
+        """The bulk path of ``write_batch``: rows prepared by ``document_row``/``summary_row`` (in workers).
+        With ``queue_backend``, a summary job for each added or changed document is queued in the same
+        transaction."""
         statuses: dict[str, Status] = {}
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
@@ -215,6 +218,8 @@ class SqliteStore:
                     "INSERT OR IGNORE INTO sources (source) VALUES (?)", [(s,) for s in {r[3] for r in rows}]
                 )
                 self.db.executemany("INSERT INTO changes (doc_id) VALUES (?)", [(i,) for i in dict.fromkeys(changed)])
+                if queue_backend:
+                    self._enqueue_rows([(r[0], r[13]) for r in rows], queue_backend, False, _now())
                 last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
                 self.db.execute("COMMIT")
             except BaseException:
@@ -492,6 +497,7 @@ class SqliteStore:
     def close(self) -> None:
         with self._lock:
             self.db.close()
+
 
 _KEY_COLUMNS = "id, name, prefix, created_at, last_used_at, revoked_at"
 _SAVED_COLUMNS = "id, name, query, filters, sort, created_at"

@@ -293,10 +293,15 @@ class LLMSummarizer:
 
     template_version = TEMPLATE_VERSION
 
-    def __init__(self, client: ChatClient, verify: Callable[[Summary, Document], Summary] | None = None):
-        self.client = client
+    def __init__(
+        self,
+        client: ChatClient,
+        verify: Callable[[Summary, Document], Summary] | None = None,
+        name: str | None = None,
+    ):
+        self.client = client  # anything with ``cfg`` and ``complete(messages, schema)`` (see llamacpp.py)
         self.cfg = client.cfg
-        self.name = self.cfg.backend
+        self.name = name or self.cfg.backend
         self.verify = verify
 
     def summarize(self, doc: Document) -> Summary:

@@ -32,6 +32,17 @@ class WorkerReport:
         return f"{self.done} summarized · {self.failed} failed · {self.retried} to retry"
 
 
+def backend_key(settings: Settings, backend: str | None = None) -> str:
+    """The cache and queue key of a backend: LLM backends include their model (a new model, new summaries)."""
+    name = backend or settings.summary_backend
+    if name == "openai":
+        return f"openai:{settings.llm_model}"
+    if name == "llamacpp":
+        model = settings.llamacpp_model
+        return f"llamacpp:{model.stem if model else 'default'}"
+    return name
+
+
 def make_summarizer(settings: Settings, backend: str | None = None) -> Summarizer:
     """The summarizer for ``backend`` (default: the setting), configured from settings."""
     name = backend or settings.summary_backend

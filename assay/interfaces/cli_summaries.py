@@ -1,0 +1,120 @@
+"""``assay summarize`` and ``assay worker``: summaries through the store's queue (registered on ``cli``)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ..errors import AssayError
+from ..store.sqlite import SqliteStore
+from ..summarize.worker import SummaryWorker, backend_key, make_summarizer
+from ..text.dates import parse_date
+from .cli import JSON_OUT, Context, _fail, cli, err
+
+BACKENDS = click.Choice(["extractive", "openai", "llamacpp"])
+
+
+def _day(value: str, tz) -> datetime:
+    day, _ = parse_date(value, tz)
+    if day is None:
+        raise AssayError(f"--since: not a date: {value!r} (use YYYY-MM-DD)")
+    return day
+
+
+@contextmanager
+def _store(settings):
+    """The store alone: summaries need no index (and must not wait for an ingest that holds its writer)."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(settings.db_path, settings.quarantine_dir)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+
+
+def _drain(store, settings, backend: str | None, concurrency: int | None, total: int | None, once: bool):
+    summarizer = make_summarizer(settings, backend)
+    worker = SummaryWorker(
+        store,
+        summarizer,
+        concurrency=concurrency or (settings.llm_concurrency if summarizer.name != "extractive" else 1),
+        lease_s=settings.queue_lease_s,
+    )
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        with _bar() as bar:
+            task = bar.add_task(f"summarize ({summarizer.name})", total=total)
+            return worker.run(once=once, stop=stop, on_done=lambda _job, _ok: bar.advance(task))
+    except KeyboardInterrupt:
+        stop.set()
+        raise click.Abort() from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@cli.command()
+@click.option("--backend", type=BACKENDS, help="Backend (default: ASSAY_SUMMARY_BACKEND).")
+@click.option("--since", help="Only documents published on or after this day (YYYY-MM-DD).")
+@click.option("--force", is_flag=True, help="Summarize again documents that already have a summary.")
+@click.option("--no-run", is_flag=True, help="Only queue the jobs (a running `assay worker` takes them).")
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Summaries in flight at once.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def summarize(obj: Context, backend, since, force, no_run, concurrency, as_json) -> None:
+    """Queue summaries for stored documents, then write them (with a progress bar)."""
+    settings = obj.settings
+    try:
+        key = backend_key(settings, backend)
+        with _store(settings) as store:
+            start = _day(since, settings.tz) if since else None
+            queued = store.enqueue(store.summary_candidates(start), key, force=force)
+            report = None
+            if not no_run:
+                pending = store.queue_counts(key)
+                report = _drain(store, settings, backend, concurrency, pending["queued"] + pending["running"], True)
+            counts = store.queue_counts(key)
+    except AssayError as exc:
+        _fail(exc)
+    out = {"backend": key, "queued": queued, "queue": counts}
+    if report:
+        out.update(done=report.done, failed=report.failed, retry=report.retried, errors=report.errors[:20])
+    if as_json:
+        click.echo(json.dumps(out, **JSON_OUT))
+        return
+    click.echo(f"{key}: {queued} queued" + (f" · {report.line()}" if report else ""))
+    for line in (report.errors if report else [])[:20]:
+        err.print(f"  failed: {line}", markup=False)
+
+
+@cli.command()
+@click.option("--backend", type=BACKENDS, help="Backend (default: ASSAY_SUMMARY_BACKEND).")
+@click.option("--once", is_flag=True, help="Stop when the queue is empty (default: keep polling).")
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Summaries in flight at once.")
+@click.pass_obj
+def worker(obj: Context, backend, once, concurrency) -> None:
+    """Drain the summary queue (jobs survive restarts; a killed worker's jobs are taken again)."""
+    settings = obj.settings
+    try:
+        with _store(settings) as store:
+            report = _drain(store, settings, backend, concurrency, None, once)
+    except AssayError as exc:
+        _fail(exc)
+    click.echo(f"{datetime.now():%H:%M:%S} worker stopped: {report.line()}")

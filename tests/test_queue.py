@@ -1,0 +1,160 @@
+"""The summary queue: ingest enqueues, workers drain, a killed worker loses nothing and doubles nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ingest, make_settings, read_records
+from llm_server import LLMServer
+
+from assay.summarize.worker import SummaryWorker, make_summarizer
+from assay.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def server():
+    with LLMServer() as srv:
+        yield srv
+
+
+def cctv_file(tmp_path, n: int, start: int = 0):
+    """``n`` real CCTV 新闻联播 items (short ones: the test is about the queue, not the model)."""
+    records = [r for r in read_records("zh_news_cctv_xwlb.jsonl.gz", 3000) if len(r["text"]) < 1500][start : start + n]
+    path = tmp_path / f"cctv-{start}-{n}.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def llm_settings(home, server, model: str = "echo", **kw):
+    return make_settings(home, summary_backend="openai", llm_base_url=server.url, llm_model=model, **kw)
+
+
+def summary_rows(db, backend: str) -> dict[str, int]:
+    """content_hash → how many summaries of that backend it has."""
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute(
+            "SELECT d.content_hash, COUNT(s.content_hash) FROM documents d LEFT JOIN summaries s"
+            " ON s.content_hash = d.content_hash AND s.backend = ? GROUP BY d.content_hash",
+            (backend,),
+        ).fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def test_ingest_enqueues_and_the_worker_drains_once(tmp_path, server):
+    settings = llm_settings(tmp_path / "home", server)
+    with Workspace(settings) as ws:
+        report = ingest(ws, cctv_file(tmp_path, 12))
+        assert ws.store.queue_counts("openai:echo")["queued"] == report.added == 12
+        ingest(ws, cctv_file(tmp_path, 12))  # the same input again queues nothing new
+        assert ws.store.queue_counts("openai:echo")["queued"] == 12
+        worker = SummaryWorker(ws.store, make_summarizer(settings), concurrency=3)
+        done = worker.run(once=True)
+        assert (done.done, done.failed) == (12, 0)
+        assert ws.store.queue_counts("openai:echo") == {"queued": 0, "running": 0, "done": 12, "failed": 0}
+        # search shows the LLM summary (the preferred backend), verified
+        hit = ws.searcher.search("", limit=1).hits[0]
+        assert hit.summary.backend == "openai:echo"
+        assert all(b.check == "supported" for s in hit.summary.sections for b in s.bullets)
+        # the extractive summary written at ingest is still there as the fallback
+        assert ws.store.summaries_for([ws.store.get_document(hit.id)], "extractive", 1)
+
+
+def test_failures_are_retried_then_kept_with_their_reason(tmp_path, server):
+    settings = llm_settings(tmp_path / "home", server, model="alwaysbad")
+    with Workspace(settings) as ws:
+        ingest(ws, cctv_file(tmp_path, 2))
+        worker = SummaryWorker(ws.store, make_summarizer(settings), concurrency=2, retry_s=0)
+        report = worker.run(once=True)
+        assert report.failed == 2 and report.done == 0
+        failed = ws.store.failed_jobs()
+        assert len(failed) == 2 and "unusable twice" in failed[0]["error"]
+
+
+def test_summarize_command_queues_and_writes_with_force(tmp_path, server):
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        "ASSAY_HOME": str(home),
+        "ASSAY_LLM_BASE_URL": server.url,
+        "ASSAY_LLM_MODEL": "echo",
+        "ASSAY_WORKERS": "1",
+    }
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "assay", *a], env=env, capture_output=True, text=True, timeout=300, check=True
+    )
+    run("ingest", str(cctv_file(tmp_path, 5)))
+    out = json.loads(run("summarize", "--backend", "openai", "--json").stdout)
+    assert out["backend"] == "openai:echo" and out["queued"] == 5 and out["done"] == 5
+    again = json.loads(run("summarize", "--backend", "openai", "--json").stdout)
+    assert again["queued"] == 0  # already summarized
+    forced = json.loads(run("summarize", "--backend", "openai", "--force", "--json").stdout)
+    assert forced["queued"] == 5 and forced["done"] == 5
+    assert set(summary_rows(home / "assay.db", "openai:echo").values()) == {1}
+
+
+def test_sigkill_mid_queue_twenty_times_loses_and_doubles_nothing(tmp_path, server):
+    """Kill a worker process with SIGKILL 20 times while it is working; then let one finish. Every
+    document ends with exactly one current summary, and no job is lost or failed."""
+    home = tmp_path / "home"
+    model = "delay300"
+    settings = llm_settings(home, server, model=model)
+    with Workspace(settings) as ws:
+        added = ingest(ws, cctv_file(tmp_path, 150)).added
+    backend = f"openai:{model}"
+    env = {
+        **os.environ,
+        "ASSAY_HOME": str(home),
+        "ASSAY_SUMMARY_BACKEND": "openai",
+        "ASSAY_LLM_BASE_URL": server.url,
+        "ASSAY_LLM_MODEL": model,
+    }
+    rng = random.Random(7)
+    con = sqlite3.connect(home / "assay.db", timeout=30)
+
+    def counts():
+        return dict(con.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
+
+    kills = 0
+    for _ in range(20):
+        if counts().get("queued", 0) == 0 and counts().get("running", 0) == 0:
+            break
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assay", "worker", "--concurrency", "4"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while counts().get("running", 0) == 0 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)  # until it has taken jobs
+        time.sleep(rng.uniform(0.05, 0.6))  # then kill it at some point of its work
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()  # reaped: its pid is gone, so the next worker takes its jobs at once
+        kills += 1
+    assert kills == 20, "the queue ran dry before 20 kills: make the jobs slower"
+    mid = counts()
+    assert mid.get("queued", 0) + mid.get("running", 0) > 0
+    done = subprocess.run(
+        [sys.executable, "-m", "assay", "worker", "--once", "--concurrency", "8"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    final = counts()
+    con.close()
+    assert final == {"done": added}, final
+    per_text = summary_rows(home / "assay.db", backend)
+    assert len(per_text) == added and set(per_text.values()) == {1}
