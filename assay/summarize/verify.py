@@ -133,10 +133,17 @@ class Evidence:
 
     def __init__(self, document: Document, glossary: Glossary | None = None) -> None:
         self.doc = document
-        self.glossary = glossary or default_glossary()
+        self._glossary = glossary
         self._sources: dict[int, _Source] = {}
         self.title = normalize(document.title or "")
         self._years: set[int] | None = None
+
+    @property
+    def glossary(self) -> Glossary:
+        """Loaded on first need: the verbatim path (every extractive bullet) never needs it."""
+        if self._glossary is None:
+            self._glossary = default_glossary()
+        return self._glossary
 
     def source(self, n: int) -> _Source:
         s = self._sources.get(n)
