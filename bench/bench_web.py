@@ -1,0 +1,183 @@
+"""Web benchmark: the search page (HTML, 20 results) and JSON search over real HTTP, with the library call
+they make timed in the same run.
+
+A server (``assay serve``, uvicorn, its own process) runs over the data dir; this process times, for each
+query, alternately: the library call the page makes (``service.search(..., limit=20)`` on its own
+Workspace over the same data dir), ``GET /api/search?q=...&limit=20`` and ``GET /?q=...`` (a keep-alive
+httpx client). Reported per query: p50 / p99 in ms of each, and what HTTP + JSON or HTML adds over the
+library (p50).
+
+    python bench/bench_web.py                         # the 200k bench store (built by bench_ingest if missing)
+    python bench/bench_web.py --data-dir DIR --reps 50
+
+Targets (issue 3): search page p50 ≤ 30 ms, JSON search p50 ≤ 15 ms at 200k documents. Writes
+bench/out/web.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_ingest  # noqa: E402
+import corpus  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+LIMIT = 20
+QUERIES = [
+    ("common", "中国", {}),
+    ("common", "said", {}),
+    ("mid", "稀土", {}),
+    ("mid", "人工智能", {}),
+    ("rare", "鄂温克", {}),
+    ("and", "稀土 出口", {}),
+    ("phrase", '"出口管制"', {}),
+    ("filter", "发展", {"lang": "zh", "type": "news"}),
+    ("relevance", "稀土", {"sort": "relevance"}),
+    ("page2", "稀土", {"page": 2}),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "ASSAY_HOME": str(data_dir)}
+    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600  # opening a store whose index must catch up can take a while
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"the server exited: {proc.stderr.read()}")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    sys.exit("the server did not start in 600 s")
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
+
+
+def timed(fn, out: list[float]) -> None:
+    t = time.perf_counter()
+    fn()
+    out.append((time.perf_counter() - t) * 1000)
+
+
+def bench_query(ws, client: httpx.Client, query: str, extra: dict, reps: int, warmup: int) -> dict:
+    from assay.interfaces import service
+
+    params = {"q": query, **extra}
+    sort, page = extra.get("sort", "newest"), extra.get("page", 1)
+    as_of = service.now_utc()
+    filters = service.make_filters(ws.settings.tz, lang=extra.get("lang"), doc_type=extra.get("type"), as_of=as_of)
+
+    def library():
+        return service.search(ws, query, filters, sort=sort, page=page, limit=LIMIT)
+
+    def api():
+        r = client.get("/api/search", params={**params, "limit": LIMIT})
+        r.raise_for_status()
+        r.json()
+
+    def html():
+        client.get("/", params=params).raise_for_status()
+
+    total = library().total
+    times: dict[str, list[float]] = {"library": [], "json": [], "html": []}
+    for i in range(warmup + reps):
+        for name, fn in (("library", library), ("json", api), ("html", html)):
+            timed(fn, times[name] if i >= warmup else [])
+    row = {"query": query, "params": extra, "hits": total}
+    for name, xs in times.items():
+        row[f"{name}_p50_ms"] = round(statistics.median(xs), 2)
+        row[f"{name}_p99_ms"] = round(pct(xs, 99), 2)
+    row["json_extra_p50_ms"] = round(row["json_p50_ms"] - row["library_p50_ms"], 2)
+    row["html_extra_p50_ms"] = round(row["html_p50_ms"] - row["library_p50_ms"], 2)
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=200_000, help="corpus size when the store must be built")
+    ap.add_argument("--data-dir", type=Path, help="an existing data dir (default: bench_ingest's, built if missing)")
+    ap.add_argument("--reps", type=int, default=100)
+    ap.add_argument("--warmup", type=int, default=10)
+    args = ap.parse_args()
+
+    from assay.settings import Settings
+    from assay.workspace import Workspace
+
+    data_dir = args.data_dir or bench_ingest.default_data_dir(args.n)
+    if not (data_dir / "assay.db").exists():
+        print(f"no store at {data_dir}: building it from the {args.n:,}-document corpus", file=sys.stderr)
+        bench_ingest.run_assay(corpus.ensure(args.n), data_dir, workers=0, summaries=True)
+    ws = Workspace(Settings(home=data_dir))
+    port = free_port()
+    server = start_server(data_dir, port)
+    load0 = os.getloadavg()[0]
+    print(f"{data_dir}: {ws.index.num_docs():,} documents; {args.reps} reps after {args.warmup}; times in ms\n")
+    print(f"{'query':<26}{'hits':>8}{'lib p50':>9}{'json p50':>10}{'json p99':>10}{'html p50':>10}{'html p99':>10}")
+    rows = []
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            for _cls, query, extra in QUERIES:
+                row = bench_query(ws, client, query, extra, args.reps, args.warmup)
+                rows.append(row)
+                label = query + "".join(f" {k}={v}" for k, v in extra.items())
+                print(
+                    f"{label:<26}{row['hits']:>8}{row['library_p50_ms']:>9}{row['json_p50_ms']:>10}"
+                    f"{row['json_p99_ms']:>10}{row['html_p50_ms']:>10}{row['html_p99_ms']:>10}",
+                    flush=True,
+                )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        ws.close()
+    worst = {k: max(r[k] for r in rows) for k in ("library_p50_ms", "json_p50_ms", "html_p50_ms")}
+    median = {k: round(statistics.median(r[k] for r in rows), 2) for k in worst}
+    print(
+        f"\nworst p50: library {worst['library_p50_ms']}, JSON {worst['json_p50_ms']}, page {worst['html_p50_ms']} ms"
+        f" (targets: JSON 15, page 30); median over queries: {median}"
+    )
+    print(f"load average before / after {load0:.2f} / {os.getloadavg()[0]:.2f}")
+    res = {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}",
+        "python": platform.python_version(),
+        "library": corpus.library_version(),
+        "data_dir": str(data_dir),
+        "reps": args.reps,
+        "load_before": load0,
+        "load_after": os.getloadavg()[0],
+        "worst_p50": worst,
+        "median_p50": median,
+        "queries": rows,
+    }
+    OUT.mkdir(exist_ok=True)
+    (OUT / "web.json").write_text(json.dumps(res, ensure_ascii=False, indent=2))
+    print(f"→ {OUT / 'web.json'}")
+
+
+if __name__ == "__main__":
+    main()
