@@ -68,6 +68,19 @@ def test_ingest_enqueues_and_the_worker_drains_once(tmp_path, server):
         assert all(b.check == "supported" for s in hit.summary.sections for b in s.bullets)
         # the extractive summary written at ingest is still there as the fallback
         assert ws.store.summaries_for([ws.store.get_document(hit.id)], "extractive", 1)
+        # the verifier's figures per backend, in stats: extractive bullets are verbatim, echo quotes sentences
+        ver = ws.store.stats()["verification"]
+        assert ver["openai:echo"]["summaries"] == 12 and ver["openai:echo"]["supported_share"] == 1.0
+        assert ver["extractive"]["supported_share"] == 1.0 and ver["extractive"]["supported"] >= 36
+
+
+def test_unsupported_bullets_lower_the_published_share(tmp_path, server):
+    settings = llm_settings(tmp_path / "home", server, model="badcite")
+    with Workspace(settings) as ws:
+        ingest(ws, cctv_file(tmp_path, 3))
+        SummaryWorker(ws.store, make_summarizer(settings), concurrency=3).run(once=True)
+        ver = ws.store.stats()["verification"]["openai:badcite"]
+        assert (ver["summaries"], ver["supported"], ver["unsupported"], ver["supported_share"]) == (3, 0, 3, 0.0)
 
 
 def test_failures_are_retried_then_kept_with_their_reason(tmp_path, server):

@@ -24,6 +24,7 @@ from ..model import Document
 from ..search.index import FullTextIndex, index_fields
 from ..settings import Settings
 from ..store.sqlite import RowEntry, SqliteStore, document_row, summary_row
+from ..summarize.verify import verify_summary
 from ..summarize.worker import backend_key
 from .decode import decode
 from .records import file_to_document, record_to_document
@@ -119,7 +120,8 @@ class _Preparer:
         out.entry.row = document_row(doc, now.isoformat(timespec="seconds"))
         out.fields = index_fields(doc)
         if self.summarize:
-            out.entry.summary = summary_row(self.summarizer().summarize(doc), doc.content_hash)
+            summary = verify_summary(self.summarizer().summarize(doc), doc)  # every backend's bullets are checked
+            out.entry.summary = summary_row(summary, doc.content_hash)
         out.raw = b""
         return out
 

@@ -82,4 +82,10 @@ MIGRATIONS: list[str] = [
     """,
     # 3: the summary queue (see queue.py)
     QUEUE_SCHEMA,
+    # 4: the verifier's counts per summary (the bullets' checks, also in the JSON), for stats
+    """
+    ALTER TABLE summaries ADD COLUMN supported INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE summaries ADD COLUMN unsupported INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE summaries ADD COLUMN unchecked INTEGER NOT NULL DEFAULT 0;
+    """,
 ]

@@ -35,6 +35,11 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_state ON jobs(state, not_before, id);
 """
 
+# as in sqlite.py (a summary_row tuple)
+_PUT_SUMMARY = (
+    "INSERT OR REPLACE INTO summaries (content_hash, backend, template_version, doc_id, data, created_at,"
+    " supported, unsupported, unchecked) VALUES (?,?,?,?,?,?,?,?,?)"
+)
 MAX_ATTEMPTS = 3  # attempts that ended in an error
 MAX_CLAIMS = 10  # a job whose worker died this many times is given up (it may be what kills the worker)
 
@@ -163,12 +168,7 @@ class QueueMixin:
                 ).fetchone()
                 if owned:
                     if summary_row is not None:
-                        self.db.execute(
-                            "INSERT OR REPLACE INTO summaries"
-                            " (content_hash, backend, template_version, doc_id, data, created_at)"
-                            " VALUES (?,?,?,?,?,?)",
-                            summary_row,
-                        )
+                        self.db.execute(_PUT_SUMMARY, summary_row)
                     self.db.execute(
                         "UPDATE jobs SET state='done', error=NULL, lease_until=NULL, updated_at=? WHERE id = ?",
                         (_now_iso(), job.id),

@@ -42,8 +42,8 @@ _UPSERT = (
     " paragraphs=excluded.paragraphs, updated_at=excluded.updated_at"
 )
 _PUT_SUMMARY = (
-    "INSERT OR REPLACE INTO summaries (content_hash, backend, template_version, doc_id, data, created_at)"
-    " VALUES (?,?,?,?,?,?)"
+    "INSERT OR REPLACE INTO summaries (content_hash, backend, template_version, doc_id, data, created_at,"
+    " supported, unsupported, unchecked) VALUES (?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -84,6 +84,11 @@ def document_row(d: Document, now: str | None = None) -> tuple:
 
 
 def summary_row(s: Summary, content_hash: str) -> tuple:
+    """The summaries row, with the verifier's counts (its bullets' checks) kept beside the JSON for stats."""
+    counts = {"supported": 0, "unsupported": 0, "unchecked": 0}
+    for sec in s.sections:
+        for b in sec.bullets:
+            counts[b.check] += 1
     return (
         content_hash,
         s.backend,
@@ -91,6 +96,9 @@ def summary_row(s: Summary, content_hash: str) -> tuple:
         s.doc_id,
         json.dumps(s.to_dict(), ensure_ascii=False),
         s.created_at.isoformat(),
+        counts["supported"],
+        counts["unsupported"],
+        counts["unchecked"],
     )
 
 
@@ -411,7 +419,28 @@ class SqliteStore(QueueMixin):
                 )
             summaries = self.db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0]
             quarantined = self.db.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0]
-        return {"documents": self.count(), "summaries": summaries, "quarantined": quarantined, **by}
+            checks = self.db.execute(
+                "SELECT backend, COUNT(*), SUM(supported), SUM(unsupported), SUM(unchecked) FROM summaries"
+                " GROUP BY backend ORDER BY 2 DESC"
+            ).fetchall()
+        verification = {
+            backend: {
+                "summaries": n,
+                "supported": sup,
+                "unsupported": uns,
+                "unchecked": unc,
+                # the published quality figure: supported / checked bullets
+                "supported_share": round(sup / (sup + uns), 4) if sup + uns else None,
+            }
+            for backend, n, sup, uns, unc in checks
+        }
+        return {
+            "documents": self.count(),
+            "summaries": summaries,
+            "quarantined": quarantined,
+            **by,
+            "verification": verification,
+        }
 
     def counts_by_day(self, days: int = 90) -> dict[str, int]:
         """Documents per publication day (the day as the source gave it), the latest ``days`` days."""
