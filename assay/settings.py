@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         "extractive", description="summaries shown first: extractive (offline) or an LLM backend, run by the queue"
     )
     summary_language: Literal["en", "zh", "source"] = Field("en", description="language of LLM summaries")
+    unsupported_bullets: Literal["grey", "hide"] = Field(
+        "grey", description="bullets the verifier could not support: shown greyed with the reason, or hidden"
+    )
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
     llm_model: str = Field("default", description="model name sent to the endpoint")
     llm_api_key: str | None = Field(None, description="API key for the endpoint (else $OPENAI_API_KEY)")
@@ -55,6 +58,7 @@ class Settings(BaseSettings):
     llm_context_chars: int = Field(12_000, description="document characters per request; longer ones go in parts")
     llamacpp_model: Path | None = Field(None, description="GGUF file for the llamacpp backend")
     queue_lease_s: float = Field(600.0, description="a job not finished this long after it was taken is retried")
+    serve_worker: bool = Field(True, description="`assay serve` drains the summary queue in-process (LLM backends)")
 
     @field_validator("timezone")
     @classmethod

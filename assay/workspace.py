@@ -20,7 +20,9 @@ class Workspace:
         self.index = FullTextIndex(settings.index_dir)
         if catch_up:
             self.index.catch_up(self.store)
-        self.searcher = Searcher(self.store, self.index, backend_key(settings))
+        self.searcher = Searcher(
+            self.store, self.index, backend_key(settings), hide_unsupported=settings.unsupported_bullets == "hide"
+        )
 
     def close(self) -> None:
         self.index.close()

@@ -171,3 +171,73 @@ def test_sigkill_mid_queue_twenty_times_loses_and_doubles_nothing(tmp_path, serv
     assert final == {"done": added}, final
     per_text = summary_rows(home / "assay.db", backend)
     assert len(per_text) == added and set(per_text.values()) == {1}
+
+
+def test_unsupported_bullets_are_greyed_with_the_reason_or_hidden(tmp_path, server):
+    from test_api import Client
+
+    from assay.interfaces import render
+    from assay.interfaces.app import create_app
+
+    home = tmp_path / "home"
+    settings = llm_settings(home, server, model="badcite")
+    with Workspace(settings) as ws:
+        ingest(ws, cctv_file(tmp_path, 1))
+        SummaryWorker(ws.store, make_summarizer(settings), concurrency=1).run(once=True)
+        hit = ws.searcher.search("").hits[0]
+        (bullet,) = hit.summary.sections[0].bullets
+        assert bullet.check == "unsupported"
+        assert render.summary_lines(hit.summary)[1].startswith("- [unverified: cites [99]")
+        client = Client(create_app(ws.settings, ws))
+        try:
+            page = client.get("/", params={"q": ""}).text
+            assert 'class="bullet unsupported"' in page and "cites [99], but the document has" in page
+        finally:
+            client.close()
+    with Workspace(llm_settings(home, server, model="badcite", unsupported_bullets="hide")) as ws:
+        hit = ws.searcher.search("").hits[0]
+        assert hit.summary.backend == "openai:badcite" and hit.summary.sections == []  # nothing shown as fact
+        assert "A claim." not in render.result_text(ws.searcher.search(""), ws.settings.tz)
+
+
+def test_serve_drains_the_queue_in_process(tmp_path, server):
+    """`assay serve` with an LLM backend: documents posted to the API get their LLM summaries without a
+    separate worker, and stats show the queue emptying."""
+    import urllib.request
+
+    from test_serve import free_port, post_json, wait_for
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "ASSAY_HOME": str(tmp_path / "home"),
+        "ASSAY_SUMMARY_BACKEND": "openai",
+        "ASSAY_LLM_BASE_URL": server.url,
+        "ASSAY_LLM_MODEL": "echo",
+        "ASSAY_WORKERS": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assay", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/api/health", proc)
+        records = read_records("zh_news_cctv_xwlb.jsonl.gz", 4)
+        status, body = post_json(f"{base}/api/documents", {"documents": records})
+        assert status == 200, body
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"{base}/api/stats", timeout=10) as r:
+                stats = json.loads(r.read())
+            if stats["queue"]["done"] == 4:
+                break
+            time.sleep(0.2)
+        assert stats["queue"] == {"queued": 0, "running": 0, "done": 4, "failed": 0}
+        assert stats["verification"]["openai:echo"]["summaries"] == 4
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

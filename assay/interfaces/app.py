@@ -41,13 +41,39 @@ SECURITY_HEADERS = [
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def start_summary_worker(ws: Workspace, settings: Settings):
+    """With an LLM backend chosen, drain the summary queue in this process (a thread; the store is shared).
+    Returns the function that stops it, or None."""
+    if settings.summary_backend == "extractive" or not settings.serve_worker:
+        return None
+    import threading
+
+    from ..summarize.worker import SummaryWorker, make_summarizer
+
+    worker = SummaryWorker(
+        ws.store, make_summarizer(settings), concurrency=settings.llm_concurrency, lease_s=settings.queue_lease_s
+    )
+    event = threading.Event()
+    thread = threading.Thread(target=worker.run, kwargs={"stop": event}, name="assay-summary-worker", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        event.set()
+        thread.join(timeout=30)
+
+    return stop
+
+
 def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAPI:
     """The app over ``workspace`` (opened from ``settings`` when not given; closed at shutdown if opened here)."""
     ws = workspace or Workspace(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        stop = start_summary_worker(ws, settings)
         yield
+        if stop is not None:
+            stop()
         if workspace is None:
             ws.close()
 

@@ -24,13 +24,19 @@ def _cites(cites: list[int]) -> str:
     return "".join(f"[{n}]" for n in cites)
 
 
+def bullet_text(b) -> str:
+    """A bullet as shown: text, then its citations; an unsupported one says so first, with the reason
+    (it is not shown as fact; ASSAY_UNSUPPORTED_BULLETS=hide leaves it out instead)."""
+    cites = _cites(b.cites)
+    flag = f"[unverified: {b.note}] " if b.check == "unsupported" else ""
+    return f"{flag}{b.text}{' ' + cites if cites else ''}"
+
+
 def summary_lines(summary: Summary, bullet: str = "- ") -> list[str]:
     out = []
     for section in summary.sections:
         out.append(section.heading)
-        for b in section.bullets:
-            cites = _cites(b.cites)
-            out.append(f"{bullet}{b.text}{' ' + cites if cites else ''}")
+        out += [bullet + bullet_text(b) for b in section.bullets]
     return out
 
 
@@ -85,7 +91,7 @@ def result_markdown(result: SearchResult, tz: tzinfo) -> str:
         if hit.summary and hit.summary.sections:
             for section in hit.summary.sections:
                 lines.append(f"**{section.heading}**")
-                lines += [f"- {x.text} {_cites(x.cites)}".rstrip() for x in section.bullets]
+                lines += ["- " + bullet_text(x) for x in section.bullets]
                 lines.append("")
         else:
             lines += [hit.excerpt, ""]

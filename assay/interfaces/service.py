@@ -19,11 +19,9 @@ from ..errors import InputError, QueryError
 from ..ingest.pipeline import Ingestor, IngestReport
 from ..model import DOC_TYPES, Document, SavedSearch, SearchResult, Summary
 from ..search.engine import MATCHES, SORTS, Filters
-from ..summarize.base import TEMPLATE_VERSION
 from ..text.dates import parse_date
 from ..workspace import Workspace
 
-SUMMARY_BACKEND = "extractive"
 MAX_SAVED_NAME = 100
 FILTER_KEYS = ("source", "doc_type", "lang", "since", "until")
 
@@ -107,13 +105,14 @@ class DocumentView:
 def document_view(ws: Workspace, key: str) -> DocumentView:
     """A document by id, record id or id prefix, with its cached summary. Raises NotFound."""
     doc = ws.store.get_document(key)
-    summary = ws.store.summaries_for([doc], SUMMARY_BACKEND, TEMPLATE_VERSION).get(doc.id)
+    summary = ws.searcher.summaries([doc]).get(doc.id)  # the preferred backend's, as search shows it
     return DocumentView(doc, summary, ws.store.external_ids(doc.id))
 
 
 def stats(ws: Workspace, days: int = 90) -> dict[str, Any]:
     data = ws.store.stats()
     data["indexed"] = ws.index.num_docs()
+    data["queue"] = ws.store.queue_counts()  # summary jobs: queued, running, done, failed
     data["by_day"] = ws.store.counts_by_day(days)
     return data
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import tantivy
 from tantivy import Occur, Query
 
 from ..errors import QueryError
-from ..model import DOC_TYPES, Hit, SearchResult
+from ..model import DOC_TYPES, Hit, SearchResult, Section, Summary
 from ..summarize.base import TEMPLATE_VERSION
 from .index import FullTextIndex
 from .query import ParsedQuery, compound_parts, parse
@@ -36,11 +36,14 @@ class Filters:
 class Searcher:
     """Library entry point for search: the CLI, the API and the benchmarks all call ``search``."""
 
-    def __init__(self, store, index: FullTextIndex, summary_backend: str = "extractive"):
+    def __init__(
+        self, store, index: FullTextIndex, summary_backend: str = "extractive", hide_unsupported: bool = False
+    ):
         self.store = store
         self.index = index
         self.schema = index.schema
         self.summary_backend = summary_backend
+        self.hide_unsupported = hide_unsupported
 
     # -- query building ---------------------------------------------------------------------------
     def _term(self, t: str) -> Query:
@@ -110,6 +113,8 @@ class Searcher:
         if self.summary_backend != "extractive" and len(out) < len(docs):
             missing = [d for d in docs if d.id not in out]
             out.update(self.store.summaries_for(missing, "extractive", TEMPLATE_VERSION))
+        if self.hide_unsupported:
+            out = {k: without_unsupported(v) for k, v in out.items()}
         return out
 
     # -- running ----------------------------------------------------------------------------------
@@ -185,6 +190,16 @@ class Searcher:
                 )
             )
         return hits
+
+
+def without_unsupported(summary: Summary) -> Summary:
+    """The summary less the bullets the verifier could not support (sections left empty go too)."""
+    sections = []
+    for sec in summary.sections:
+        kept = [b for b in sec.bullets if b.check != "unsupported"]
+        if kept or not sec.bullets:
+            sections.append(Section(sec.heading, kept))
+    return replace(summary, sections=sections)
 
 
 def _check(value: str, allowed: tuple[str, ...], what: str) -> None:

@@ -146,7 +146,7 @@ _ZH_HINT = re.compile(r"评级|[（(]\s*(?:维持|首次|上调|下调)")
 _EN_HINT = re.compile(
     r"rat(?:e|ed|es|ing)|recommendation|upgrad|downgrad|initiat|reiterat|maintain|overweight|outperform", re.I
 )
-_CLAUSE_END = re.compile(r"[，,；;：:]")
+_CLAUSE_END = re.compile(r"[，；;：]|,(?!\d{3}\b)|:(?!\d)")  # not inside 5,000 or 10:30
 
 
 @dataclass(slots=True)

@@ -100,7 +100,7 @@ UNIT_ZH = re.compile(r"[%％亿万元吨$]")
 UNIT_EN = re.compile(r"%|\$|percent|pct|billion|million|bln|mln|dlrs")
 ENDS = frozenset('。！？!?.”"’)）…')
 QUESTION = frozenset("？?")
-_CLAUSE = re.compile(r"[，,；;：:]")
+_CLAUSE = re.compile(r"[，；;：]|,(?!\d{3}\b)|:(?!\d)")  # not inside 5,000 or 10:30
 
 
 def trim(s: str, dateline: bool) -> str:
