@@ -175,3 +175,16 @@ def test_web_writes_need_a_key_unless_local(ws):
         assert remote.post("/workflows", data=form, follow_redirects=False).status_code == 303
     finally:
         remote.close()
+
+
+def test_long_summaries_fold_under_more_in_cards(client, ws):
+    page = client.get("/", params={"q": "稀土", "limit": 50}).text
+    long_cards = [c for c in cards(page) if 'class="more-sections"' in c]
+    assert long_cards, "some demo summary should be long enough to fold"
+    for card in long_cards:
+        shown, folded = card.split('<details class="more-sections">', 1)
+        assert 3 <= shown.count('<li class="bullet') <= 8  # Core Insights at least, then groups up to ~8 bullets
+        more = int(re.search(r"More \((\d+)\)", folded).group(1))
+        assert more == folded.count('<li class="bullet') > 0
+    doc_id = re.search(r'href="/doc/([0-9a-f]+)"', long_cards[0]).group(1)
+    assert 'class="more-sections"' not in client.get(f"/doc/{doc_id}").text  # the document page shows it all
