@@ -39,6 +39,19 @@ def default_model() -> Path:
     return Path(gemma.assemble())
 
 
+_LENGTHS = frozenset({"maxLength", "minLength", "maxItems", "minItems"})
+
+
+def grammar_schema(schema):
+    """The schema without length bounds: llama.cpp spells ``maxLength: 2000`` out as 2,000 nested optional
+    rules, which its grammar parser refuses (and sampling then crashes). pydantic still checks the bounds."""
+    if isinstance(schema, dict):
+        return {k: grammar_schema(v) for k, v in schema.items() if k not in _LENGTHS}
+    if isinstance(schema, list):
+        return [grammar_schema(v) for v in schema]
+    return schema
+
+
 class LlamaCppClient:
     """``complete(messages, schema)`` over an in-process model, like ChatClient over HTTP."""
 
@@ -56,7 +69,7 @@ class LlamaCppClient:
         )
 
     def complete(self, messages: list[dict], schema: dict | None = None) -> str:
-        fmt = {"type": "json_object", "schema": schema} if schema else None
+        fmt = {"type": "json_object", "schema": grammar_schema(schema)} if schema else None
         try:
             with self._lock:
                 out = self.llm.create_chat_completion(
