@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from .sources import Item, expand, kind_of, parse_line, read_file, read_jsonl
 
 COMMIT_EVERY = 100_000
 CHUNK = 64  # items per task sent to a worker
+IN_FLIGHT = 32  # chunks out with the workers or waiting for the writer, at most
 
 
 @dataclass
@@ -215,8 +217,7 @@ class Ingestor:
             for item in items:
                 yield prep(item)
             return
-        for batch in pool.imap(_work, _chunks(items, CHUNK), chunksize=1):
-            yield from batch
+        yield from _bounded_imap(pool, _chunks(items, CHUNK))
 
     def run(self, paths: list[Path]) -> IngestReport:
         # workers are forked before the index writer starts its threads
@@ -289,6 +290,30 @@ class Ingestor:
         self.store.quarantine(prep.label, prep.error or "unknown error", prep.raw)
         report.quarantined += 1
         report.errors.append((prep.label, prep.error or ""))
+
+
+def _bounded_imap(pool, chunks: Iterator[list[Item]]) -> Iterator[Prepared]:
+    """``pool.imap`` with back-pressure: at most ``IN_FLIGHT`` chunks are out with the workers or waiting to
+    be written. Without it, workers that outpace the writer pile results up in the main process (memory
+    grows with the input, and the garbage collector's passes over that heap slow the writer further)."""
+    window = threading.Semaphore(IN_FLIGHT)
+    stopped = False
+
+    def fed() -> Iterator[list[Item]]:
+        for chunk in chunks:
+            window.acquire()
+            if stopped:
+                return
+            yield chunk
+
+    try:
+        for batch in pool.imap(_work, fed(), chunksize=1):
+            window.release()
+            yield from batch
+    finally:
+        stopped = True
+        for _ in range(IN_FLIGHT):  # never leave the pool's feeder thread blocked (pool.terminate joins it)
+            window.release()
 
 
 def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
