@@ -35,6 +35,7 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # measure this checkout, not an installed assay
 import corpus  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"

@@ -31,6 +31,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # measure this checkout, not an installed assay
 import corpus  # noqa: E402
 from bench_web import free_port, pct, start_server  # noqa: E402
 

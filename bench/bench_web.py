@@ -31,6 +31,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # measure this checkout, not an installed assay
 import bench_ingest  # noqa: E402
 import corpus  # noqa: E402
 
@@ -57,7 +58,8 @@ def free_port() -> int:
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "ASSAY_HOME": str(data_dir)}
+    root = str(Path(__file__).resolve().parents[1])  # the server runs this checkout's assay too
+    env = {**os.environ, "ASSAY_HOME": str(data_dir), "PYTHONPATH": root}
     cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 600  # opening a store whose index must catch up can take a while
