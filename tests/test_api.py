@@ -8,7 +8,7 @@ import time
 
 import httpx
 import pytest
-from conftest import DEMO, ingest, make_settings, read_records
+from conftest import DATA, DEMO, ingest, make_settings, read_records
 
 from assay.interfaces.app import CSP, create_app
 from assay.interfaces.auth import create_key
@@ -213,6 +213,19 @@ def test_upload_outcomes_name_their_reason(client):
     assert out["tool.exe"]["status"] == "failed" and "unsupported type" in out["tool.exe"]["reason"]
     assert out["blank.txt"]["status"] == "quarantined" and out["blank.txt"]["reason"] == "empty file"
     assert out["empty.html"]["status"] == "failed" and "empty" in out["empty.html"]["reason"]
+
+
+def test_upload_of_a_broker_pdf(client):
+    pdf = DATA / "broker_reports_pdf" / "report_06.pdf"
+    if not pdf.exists():
+        pytest.skip(f"real data not available: {pdf}")
+    files = {"files": ("开源量化评论3.pdf", pdf.read_bytes(), "application/pdf")}
+    out = client.post("/api/upload", files=files).json()["files"][0]
+    assert out["status"] == "added", out
+    doc = client.get(f"/api/documents/{out['ids'][0]}").json()
+    assert doc["source"] == "开源证券" and doc["doc_type"] == "report"
+    assert doc["title"].startswith("A 股市场中如何构造动量因子")
+    assert all(p.get("page") for p in doc["paragraphs"]), doc["paragraphs"][:3]
 
 
 def test_request_size_limit(ws):

@@ -15,6 +15,7 @@ import multiprocessing as mp
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,11 +29,17 @@ from ..store.sqlite import RowEntry, SqliteStore, document_row, summary_row
 from ..summarize.verify import verify_summary
 from ..summarize.worker import backend_key
 from .decode import decode
+from .ledger import FileLedger
 from .records import file_to_document, record_to_document
 from .sources import Item, expand, kind_of, parse_line, read_file, read_jsonl
 
 COMMIT_EVERY = 100_000
+# files are written in smaller batches (this many, or when the oldest waits this long): an interrupted folder
+# ingest keeps its work
+FILE_BATCH, FLUSH_SECONDS = 32, 2.0
+FILE_KINDS = ("text", "html", "pdf", "docx")
 CHUNK = 64  # items per task sent to a worker
+CHUNK_BYTES = 256 * 1024  # or fewer items, when they are large files
 IN_FLIGHT = 32  # chunks out with the workers or waiting for the writer, at most
 
 
@@ -79,6 +86,7 @@ class _Preparer:
     def __init__(self, settings: Settings, db_path: Path | None):
         self.tz = settings.tz
         self.summarize = settings.summarize_on_ingest
+        self.max_bytes = settings.max_file_bytes
         self.db_path = db_path
         self._db: sqlite3.Connection | None = None
         self._summarizer = None
@@ -134,6 +142,14 @@ class _Preparer:
             raise item.error
         if item.kind == "record":
             return record_to_document(item.record, self.tz)
+        if item.kind == "pdf":
+            from .pdf import pdf_document
+
+            return pdf_document(item.path.resolve(), item.raw, self.tz)
+        if item.kind == "docx":
+            from .docx import docx_document
+
+            return docx_document(item.path.resolve(), item.raw, self.max_bytes)
         text, codec = decode(item.raw)
         if codec not in ("utf-8", "utf-8-sig"):
             item.note = f"decoded as {codec}"
@@ -172,6 +188,8 @@ class Ingestor:
         self.on_bytes, self.on_item = on_bytes, on_item
         # with an LLM backend chosen, every added or changed document gets a summary job (the worker drains it)
         self.queue_backend = backend_key(settings) if settings.summary_backend != "extractive" else None
+        self.ledger = FileLedger(store)  # finished files: an interrupted folder ingest resumes
+        self.skipped = 0  # files finished by an earlier run and unchanged since
 
     @staticmethod
     def total_bytes(paths: Iterable[Path]) -> int:
@@ -185,19 +203,31 @@ class Ingestor:
             kind = kind_of(path)
             if kind == "jsonl":
                 yield from read_jsonl(path, self.settings.max_record_bytes, self.on_bytes)
-            elif kind in ("text", "html"):
-                item = read_file(path, kind, self.settings.max_file_bytes)
-                if self.on_bytes:
-                    self.on_bytes(path.stat().st_size)
-                yield item
+            elif kind in FILE_KINDS:
+                item = self._read_file(path, kind)
+                if item is not None:
+                    yield item
             else:
                 yield Item(
                     str(path),
                     "record",
                     b"",
                     path,
-                    error=RecordError("unsupported file type (expected .jsonl[.gz], .txt, .md or .html)"),
+                    error=RecordError("unsupported file type (expected .jsonl[.gz], .txt, .md, .html, .pdf or .docx)"),
                 )
+
+    def _read_file(self, path: Path, kind: str) -> Item | None:
+        """The file's item, or None when an earlier run finished it and it has not changed."""
+        if self.on_bytes:
+            self.on_bytes(path.stat().st_size if path.exists() else 0)
+        if self.ledger.unchanged(path):
+            self.skipped += 1
+            return None
+        item = read_file(path, kind, self.settings.max_file_bytes)
+        if self.ledger.same_bytes(path, item.raw):  # touched, not changed
+            self.skipped += 1
+            return None
+        return item
 
     def _workers(self) -> int:
         if self.settings.workers > 0:
@@ -235,6 +265,7 @@ class Ingestor:
         self.index.writer()  # hold the writer for the whole run: one ingest at a time
         pending: list[Prepared] = []
         since_commit, last_seq = 0, self.index.seq
+        oldest, self.skipped = time.monotonic(), 0
         for prep in self._prepared(self.items(paths), pool):
             if self.on_item:
                 self.on_item(prep)
@@ -245,9 +276,15 @@ class Ingestor:
             elif prep.unchanged:
                 report.unchanged += 1
                 self.store.add_external_id(prep.entry.id, prep.entry.external_id)
+                self.ledger.mark([(prep.label, "done", prep.entry.id, None)])
             else:
+                if not pending:
+                    oldest = time.monotonic()
                 pending.append(prep)
-                if len(pending) >= self.settings.batch_size:
+                due = self.ledger.tracked(prep.label) and (
+                    len(pending) >= FILE_BATCH or time.monotonic() - oldest > FLUSH_SECONDS
+                )
+                if len(pending) >= self.settings.batch_size or due:
                     last_seq = self._flush(pending, report) or last_seq
                     since_commit += len(pending)
                     pending = []
@@ -255,6 +292,7 @@ class Ingestor:
                         self.index.commit(last_seq)
                         since_commit = 0
         last_seq = self._flush(pending, report) or last_seq
+        report.unchanged += self.skipped
         last_seq = max(last_seq, self.index.seq)
         self.index.commit(last_seq)
         self.store.prune_changes(last_seq)  # the index holds everything up to here
@@ -284,10 +322,12 @@ class Ingestor:
                 updated.append(p.fields)
         self.index.add(added, replace=False)  # new ids: nothing to delete first
         self.index.add(updated)
+        self.ledger.mark([(p.label, "done", p.entry.id, None) for p in batch])  # after the commit above
         return outcome.last_seq
 
     def _quarantine(self, prep: Prepared, report: IngestReport) -> None:
         self.store.quarantine(prep.label, prep.error or "unknown error", prep.raw)
+        self.ledger.mark([(prep.label, "quarantined", None, prep.error)])
         report.quarantined += 1
         report.errors.append((prep.label, prep.error or ""))
 
@@ -317,11 +357,15 @@ def _bounded_imap(pool, chunks: Iterator[list[Item]]) -> Iterator[Prepared]:
 
 
 def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    """Tasks of ``size`` items, or fewer when their bytes reach ``CHUNK_BYTES`` (a PDF goes alone, so the
+    workers share a folder of them)."""
     buf: list[Item] = []
+    held = 0
     for item in items:
         buf.append(item)
-        if len(buf) >= size:
+        held += len(item.raw)
+        if len(buf) >= size or held >= CHUNK_BYTES:
             yield buf
-            buf = []
+            buf, held = [], 0
     if buf:
         yield buf

@@ -18,13 +18,15 @@ from .decode import decode
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".json", ".json.gz")
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
+PDF_SUFFIXES = (".pdf",)
+DOCX_SUFFIXES = (".docx",)
 Advance = Callable[[int], None]
 
 
 @dataclass(slots=True)
 class Item:
     label: str  # "path:line" or "path"
-    kind: str  # "line" (unparsed JSONL) | "record" | "text" | "html"
+    kind: str  # "line" (unparsed JSONL) | "record" | "text" | "html" | "pdf" | "docx"
     raw: bytes
     path: Path | None
     record: dict | None = None
@@ -40,6 +42,10 @@ def kind_of(path: Path) -> str | None:
         return "text"
     if name.endswith(HTML_SUFFIXES):
         return "html"
+    if name.endswith(PDF_SUFFIXES):
+        return "pdf"
+    if name.endswith(DOCX_SUFFIXES):
+        return "docx"
     return None
 
 

@@ -118,7 +118,9 @@ def _records(payload: Any) -> list[Any]:
 
 
 @router.post(
-    "/upload", summary="Upload files (multipart, field 'files'): HTML, text, Markdown, JSONL", dependencies=[Writer]
+    "/upload",
+    summary="Upload files (multipart, field 'files'): PDF, DOCX, HTML, text, Markdown, JSONL",
+    dependencies=[Writer],
 )
 async def upload(ws: Ws, files: Annotated[list[UploadFile], File(description="one or more files")]) -> dict[str, Any]:
     results = []

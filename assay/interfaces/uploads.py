@@ -8,11 +8,11 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import InputError
-from ..ingest.sources import HTML_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, kind_of
+from ..ingest.sources import DOCX_SUFFIXES, HTML_SUFFIXES, JSONL_SUFFIXES, PDF_SUFFIXES, TEXT_SUFFIXES, kind_of
 
 MAX_NAME = 120
 _UNSAFE = re.compile(r"[^\w.\- ()]+")
-SUPPORTED = ", ".join(HTML_SUFFIXES + TEXT_SUFFIXES + JSONL_SUFFIXES)
+SUPPORTED = ", ".join(PDF_SUFFIXES + DOCX_SUFFIXES + HTML_SUFFIXES + TEXT_SUFFIXES + JSONL_SUFFIXES)
 
 
 def safe_name(name: str | None) -> str:

@@ -88,4 +88,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE summaries ADD COLUMN unsupported INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE summaries ADD COLUMN unchecked INTEGER NOT NULL DEFAULT 0;
     """,
+    # files a folder ingest finished (see assay/ingest/ledger.py): an interrupted ingest resumes after them
+    """
+    CREATE TABLE files (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        status TEXT NOT NULL,
+        doc_id TEXT,
+        reason TEXT,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
