@@ -162,6 +162,36 @@ class Summary:
 
 
 @dataclass(slots=True)
+class StoryMember:
+    """A document of a story, as the "N similar · sources" list shows it."""
+
+    id: str
+    title: str
+    source: str
+    url: str | None
+    published_at: datetime | None
+    date_only: bool
+    kind: str = "near"  # first | exact | near | revision (how it joined the cluster)
+    matched: str | None = None
+    similarity: float | None = None
+    record_ids: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "record_ids": self.record_ids,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "date_only": self.date_only,
+            "kind": self.kind,
+            "matched": self.matched,
+            "similarity": self.similarity,
+        }
+
+
+@dataclass(slots=True)
 class Hit:
     id: str
     external_id: str | None
@@ -178,6 +208,9 @@ class Hit:
     highlights: list[tuple[int, int]] = field(default_factory=list)
     excerpt: str = ""
     summary: Summary | None = None
+    cluster_id: str | None = None
+    similar: list[StoryMember] = field(default_factory=list)  # the story's other documents (collapsed search)
+    similar_count: int = 0  # all of them, when more than are listed
 
 
 @dataclass(slots=True)
@@ -190,6 +223,8 @@ class SearchResult:
     sort: str
     match: str  # "all" or "any" (the fallback when no document holds every term)
     took_ms: float = 0.0
+    collapsed: bool = False  # one hit per story cluster
+    more: bool = False  # a next page has hits
 
 
 @dataclass(slots=True)

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     batch_size: int = Field(1000, description="documents per store transaction during ingest")
     summarize_on_ingest: bool = Field(True, description="write extractive summaries while ingesting")
     workers: int = Field(0, description="ingest worker processes; 0 = one per core, at most 4")
+    dupe_representative: Literal["earliest", "complete"] = Field(
+        "earliest",
+        description="the document that stands for a story cluster in search: the earliest published, or the most "
+        "complete (longest text); `assay dupes --rebuild` applies a change to existing clusters",
+    )
     # the server (`assay serve`)
     host: str = Field("127.0.0.1", description="address `assay serve` binds")
     port: int = Field(8000, description="port `assay serve` listens on")

@@ -209,7 +209,9 @@ def test_as_of_keeps_pages_stable_while_documents_arrive(tmp_path):
     with Workspace(make_settings(home)) as w:
         report = ingest(w, second)
         assert (report.added, report.updated) == (1, 1)
-        assert ext(w.searcher.search("稀土"))[0] == "late"
+        assert ext(w.searcher.search("稀土", collapse=False))[0] == "late"
+        story = w.searcher.search("稀土").hits[0]  # "late" repeats "a": one card, the earliest standing for it
+        assert story.external_id == "a" and [m.id for m in story.similar] == [w.store.resolve("late")]
         pinned = w.searcher.search("稀土", filters=Filters(as_of=as_of))
         assert ext(pinned) == ["d", "a", "e", "f"]
     with Workspace(make_settings(home)) as w:  # the same after a rebuild from the store

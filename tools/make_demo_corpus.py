@@ -2,7 +2,8 @@
 
 Every record that mentions 稀土 in the Chinese corpora, plus a fixed random sample of other real
 records, so the demo has a realistic mix: CCTV news (and its second scrape, for duplicates), financial
-flashes, broker-research digests, WeChat commentary, Reuters and earnings-call transcripts.
+flashes, broker-research digests (and their older versions, for revised-report clusters), WeChat commentary,
+Reuters and earnings-call transcripts.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ MENTION_FILES = [
     "zh_finnews_finnl",
     "zh_finnews_finna",
     "zh_broker_research_digests",
+    "zh_broker_research_digests_legacy_versions",  # older versions of the same digests: story clusters
     "zh_wechat_market_commentary",
 ]
 SAMPLES = {  # file -> how many records without 稀土

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..dedupe.clusters import Incoming, Plan, StoryClusters, paragraphs_text
+from ..dedupe.signature import Signature, fold_table, signature, signatures
 from ..errors import InputError, RecordError
 from ..model import Document
 from ..search.index import FullTextIndex, index_fields
@@ -79,6 +81,8 @@ class Prepared:
     error: str | None = None
     raw: bytes = b""
     note: str = ""
+    dupe: Signature | None = None  # the near-duplicate signature (clustered in the main process)
+    dupe_text: tuple[str, str] | None = None  # (title, text) until ``sign`` makes the signature
 
 
 # -- the CPU part, run in workers or inline -----------------------------------------------------------
@@ -129,6 +133,7 @@ class _Preparer:
         doc.ingested_at = datetime.fromisoformat(known[1]) if known else now
         out.entry.row = document_row(doc, now.isoformat(timespec="seconds"))
         out.fields = index_fields(doc)
+        out.dupe_text = (doc.title, doc.text)
         if self.summarize:
             summary = verify_summary(self.summarizer().summarize(doc), doc)  # every backend's bullets are checked
             out.entry.summary = summary_row(summary, doc.content_hash)
@@ -171,7 +176,15 @@ def _init_worker(settings: Settings, db_path: Path) -> None:
 
 def _work(items: list[Item]) -> list[Prepared]:
     assert _worker is not None
-    return [_worker(i) for i in items]
+    return sign([_worker(i) for i in items])
+
+
+def sign(prepared: list[Prepared]) -> list[Prepared]:
+    """Near-duplicate signatures for the new and changed documents of a chunk, computed together."""
+    todo = [p for p in prepared if p.dupe_text is not None]
+    for p, sig in zip(todo, signatures([p.dupe_text for p in todo]), strict=True):
+        p.dupe, p.dupe_text = sig, None
+    return prepared
 
 
 # -- the driver ---------------------------------------------------------------------------------------
@@ -188,6 +201,7 @@ class Ingestor:
         self.on_bytes, self.on_item = on_bytes, on_item
         # with an LLM backend chosen, every added or changed document gets a summary job (the worker drains it)
         self.queue_backend = backend_key(settings) if settings.summary_backend != "extractive" else None
+        self.clusters = StoryClusters(store, settings.dupe_representative)
         self.ledger = FileLedger(store)  # finished files: an interrupted folder ingest resumes
         self.skipped = 0  # files finished by an earlier run and unchanged since
 
@@ -244,13 +258,15 @@ class Ingestor:
     def _prepared(self, items: Iterator[Item], pool) -> Iterator[Prepared]:
         if pool is None:
             prep = _Preparer(self.settings, self.store.path)
-            for item in items:
-                yield prep(item)
+            for item in items:  # one at a time: a slow file is written before the next is read
+                yield from sign([prep(item)])
             return
         yield from _bounded_imap(pool, _chunks(items, CHUNK))
 
     def run(self, paths: list[Path]) -> IngestReport:
-        # workers are forked before the index writer starts its threads
+        # workers are forked before the index writer starts its threads (and after the signatures' fold table
+        # is built, so they share it)
+        fold_table()
         pool = self._pool()
         try:
             return self._run(paths, pool)
@@ -263,6 +279,7 @@ class Ingestor:
         report = IngestReport()
         self.index.catch_up(self.store)
         self.index.writer()  # hold the writer for the whole run: one ingest at a time
+        self.clusters.catch_up()  # documents stored before clustering existed, or written around the pipeline
         pending: list[Prepared] = []
         since_commit, last_seq = 0, self.index.seq
         oldest, self.skipped = time.monotonic(), 0
@@ -305,13 +322,18 @@ class Ingestor:
         for p in batch:  # the same document twice in one batch: identical → unchanged, else the last wins
             prev = latest.get(p.entry.id)
             if prev is not None:
+                self.store.add_external_id(prev.entry.id, prev.entry.external_id)  # both record ids name it
                 if prev.entry.content_hash == p.entry.content_hash:
                     report.unchanged += 1
                     continue
                 report.updated += 1
             latest[p.entry.id] = p
         kept = list(latest.values())
-        outcome = self.store.write_rows([p.entry for p in kept], self.queue_backend)
+        plan = self._clusters(kept)
+        for p, cluster in zip(kept, plan.cluster_of().values(), strict=True):
+            p.entry.row = (*p.entry.row[:14], cluster, *p.entry.row[15:])  # documents.cluster_id
+        plan.rows_carry_cluster = True
+        outcome = self.store.write_rows([p.entry for p in kept], self.queue_backend, also=plan.write)
         added, updated = [], []
         for p in kept:
             status = outcome.statuses[p.entry.id]
@@ -324,6 +346,15 @@ class Ingestor:
         self.index.add(updated)
         self.ledger.mark([(p.label, "done", p.entry.id, None) for p in batch])  # after the commit above
         return outcome.last_seq
+
+    def _clusters(self, batch: list[Prepared]) -> Plan:
+        """The story cluster of each document of the batch (written in the batch's transaction)."""
+        docs = []
+        for p in batch:
+            row = p.entry.row
+            sig = p.dupe or signature(row[2], paragraphs_text(row[16]))
+            docs.append(Incoming(p.entry.id, sig, row[2], row[3], row[8], row[6], _body(row)))
+        return self.clusters.plan(docs)
 
     def _quarantine(self, prep: Prepared, report: IngestReport) -> None:
         self.store.quarantine(prep.label, prep.error or "unknown error", prep.raw)
@@ -354,6 +385,10 @@ def _bounded_imap(pool, chunks: Iterator[list[Item]]) -> Iterator[Prepared]:
         stopped = True
         for _ in range(IN_FLIGHT):  # never leave the pool's feeder thread blocked (pool.terminate joins it)
             window.release()
+
+
+def _body(row: tuple) -> Callable[[], str]:
+    return lambda: paragraphs_text(row[16])
 
 
 def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:

@@ -52,16 +52,19 @@ def search(
         str | None,
         Query(description="only documents ingested at or before this time; pass back the as_of of page 1"),
     ] = None,
+    collapse: Annotated[
+        bool, Query(description="one hit per story, its other copies under 'similar'; false lists every document")
+    ] = True,
 ) -> Response:
     as_of_dt = service.parse_as_of(as_of) or service.now_utc()
     tz = ws.settings.tz
     filters = service.make_filters(
         tz, source=source, doc_type=doc_type, lang=lang, since=since, until=until, as_of=as_of_dt
     )
-    result = service.search(ws, q, filters, sort=sort, page=page, limit=limit, match=match)
+    result = service.search(ws, q, filters, sort=sort, page=page, limit=limit, match=match, collapse=collapse)
     out = render.result_json(result)
     out["as_of"] = as_of_dt.isoformat()
-    more = page * limit < result.total
+    more = result.more
     out["next"] = _next_url(request, page + 1, as_of_dt) if more else None
     return json_response(out)
 
@@ -143,6 +146,15 @@ async def _ingest_upload(ws: Ws, f: UploadFile) -> dict[str, Any]:
         return {"file": name, "status": "failed", "reason": exc.message, "ids": []}
     reason = "; ".join(r for _, r in outcome.report.errors)
     return {"file": name, "stored_as": path.name, **outcome.to_dict(), "reason": reason or None}
+
+
+@router.get("/dupes", summary="Story clusters: statistics and the largest clusters with their members")
+def dupes(ws: Ws, limit: Annotated[int, Query(ge=1, le=1000)] = 20) -> Response:
+    from ..dedupe import Stories
+
+    stories = Stories(ws.store)
+    clusters = stories.stories(min_size=2, limit=limit)
+    return json_response({"stats": stories.stats(), "clusters": [c.to_dict() for c in clusters]})
 
 
 @router.get("/stats", summary="Counts by source, type, language and publication day")

@@ -137,16 +137,24 @@ def ingest(obj: Context, paths: tuple[Path, ...], as_json: bool, no_summaries: b
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--no-collapse", "no_collapse", is_flag=True, help="Show every document, not one per story (copies folded)."
+)
 @click.pass_obj
-def search(obj: Context, query, sort, source, doc_type, lang, since, until, page, limit, match, fmt, as_json) -> None:
-    """Search: words must all match; "quoted phrases"; -exclude. Newest first by default."""
+def search(
+    obj: Context, query, sort, source, doc_type, lang, since, until, page, limit, match, fmt, as_json, no_collapse
+) -> None:
+    """Search: words must all match; "quoted phrases"; -exclude. Newest first by default; one result per
+    story, its other copies listed under it (--no-collapse shows them all)."""
     tz = obj.settings.tz
     try:
         filters = service.make_filters(
             tz, source=list(source), doc_type=list(doc_type), lang=list(lang), since=since, until=until
         )
         with obj.workspace() as ws:
-            result = service.search(ws, " ".join(query), filters, sort=sort, page=page, limit=limit, match=match)
+            result = service.search(
+                ws, " ".join(query), filters, sort=sort, page=page, limit=limit, match=match, collapse=not no_collapse
+            )
     except AssayError as exc:
         _fail(exc)
     print_result(result, "json" if as_json else fmt, tz)
@@ -348,7 +356,7 @@ def keys_revoke(obj: Context, key: str) -> None:
 
 
 # commands defined in their own modules register themselves on ``cli``
-from . import cli_summaries, cli_verify  # noqa: E402, F401
+from . import cli_dupes, cli_summaries, cli_verify  # noqa: E402, F401
 
 
 def main() -> None:

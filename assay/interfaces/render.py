@@ -40,11 +40,31 @@ def summary_lines(summary: Summary, bullet: str = "- ") -> list[str]:
     return out
 
 
+def similar_head(hit: Hit) -> str:
+    """'N similar · sources': how many other documents tell the same story, and who published them."""
+    sources = list(dict.fromkeys(m.source or "unknown source" for m in hit.similar))
+    shown = ", ".join(sources[:3]) + (f" +{len(sources) - 3}" if len(sources) > 3 else "")
+    return f"{hit.similar_count} similar · {shown}" if shown else f"{hit.similar_count} similar"
+
+
+def similar_lines(hit: Hit, tz: tzinfo) -> list[str]:
+    """The story's other documents: source and time, title, id (and whether it is a revised version)."""
+    return [
+        f"{byline(m.source, m.published_at, m.date_only, tz)}  {m.title}  ({m.id}"
+        + (", revised version)" if m.kind == "revision" else ")")
+        for m in hit.similar
+    ]
+
+
 def result_header(result: SearchResult) -> str:
     order = "newest first" if result.sort == "newest" else "by relevance"
     start = (result.page - 1) * result.limit + 1 if result.hits else 0
     end = start + len(result.hits) - 1 if result.hits else 0
-    line = f"{result.total} results for {result.query or '(all)'} · {order} · {start}–{end} · {result.took_ms:.1f} ms"
+    unit = "stories" if result.collapsed else "documents"
+    line = (
+        f"{result.total} results for {result.query or '(all)'} · {order} · {unit} {start}–{end} · "
+        f"{result.took_ms:.1f} ms"
+    )
     if result.match == "any":
         line += "\n(no document holds every term; showing documents that match any of them)"
     return line
@@ -70,6 +90,9 @@ def result_text(result: SearchResult, tz: tzinfo, style: bool = False) -> str:
                 else mark(_esc_spans(hit.snippet), hit.highlights, "[reverse]", "[/reverse]")
             )
             lines.append(f"  ↳ [{hit.snippet_paragraph}] {snip}")
+        if hit.similar_count:
+            lines.append("  ≡ " + _esc(similar_head(hit), style))
+            lines += ["      " + _esc(x, style) for x in similar_lines(hit, tz)]
         lines.append(f"  id: {hit.id}" + (f" · {hit.external_id}" if hit.external_id else ""))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -97,6 +120,8 @@ def result_markdown(result: SearchResult, tz: tzinfo) -> str:
             lines += [hit.excerpt, ""]
         if hit.snippet and hit.snippet_paragraph:
             lines.append(f"> [{hit.snippet_paragraph}] " + mark(hit.snippet, hit.highlights, "**", "**"))
+        if hit.similar_count:
+            lines += ["", f"*{similar_head(hit)}*", *("- " + x for x in similar_lines(hit, tz))]
         blocks.append("\n".join(lines).rstrip())
     return "\n\n".join(blocks) + "\n"
 
@@ -118,6 +143,9 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "highlights": [list(s) for s in hit.highlights],
         "excerpt": hit.excerpt,
         "summary": hit.summary.to_dict() if hit.summary else None,
+        "cluster_id": hit.cluster_id,
+        "similar_count": hit.similar_count,
+        "similar": [m.to_dict() for m in hit.similar],
     }
 
 
@@ -130,6 +158,8 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         "sort": result.sort,
         "match": result.match,
         "took_ms": round(result.took_ms, 3),
+        "collapsed": result.collapsed,
+        "more": result.more,
         "hits": [hit_json(h) for h in result.hits],
     }
 

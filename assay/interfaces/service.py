@@ -90,8 +90,10 @@ def search(
     page: int = 1,
     limit: int = 10,
     match: str = "auto",
+    collapse: bool = True,
 ) -> SearchResult:
-    return ws.searcher.search(query, sort=sort, filters=filters, page=page, limit=limit, match=match)
+    """A page of results; with ``collapse`` (the default) one per story, its copies listed under it."""
+    return ws.searcher.search(query, sort=sort, filters=filters, page=page, limit=limit, match=match, collapse=collapse)
 
 
 # -- documents ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import datetime
 import tantivy
 from tantivy import Occur, Query
 
+from ..dedupe.stories import Stories
 from ..errors import QueryError
 from ..model import DOC_TYPES, Hit, SearchResult, Section, Summary
 from ..summarize.base import TEMPLATE_VERSION
@@ -21,6 +22,7 @@ SUB_BOOST = 0.7
 SORTS = ("newest", "relevance")
 MATCHES = ("auto", "all", "any")
 MAX_LIMIT = 200
+MAX_WINDOW = 5000  # collapsed search: at most this many top documents are grouped into stories
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Searcher:
         self.schema = index.schema
         self.summary_backend = summary_backend
         self.hide_unsupported = hide_unsupported
+        self.stories = Stories(store)
 
     # -- query building ---------------------------------------------------------------------------
     def _term(self, t: str) -> Query:
@@ -128,7 +131,10 @@ class Searcher:
         limit: int = 10,
         match: str = "auto",
         with_summaries: bool = True,
+        collapse: bool = True,
     ) -> SearchResult:
+        """One page of hits. With ``collapse``, one hit per story cluster (its representative when that
+        matches too), listing the story's other documents in ``Hit.similar``."""
         t0 = time.perf_counter()
         _check(sort, SORTS, "sort")
         _check(match, MATCHES, "match")
@@ -140,25 +146,73 @@ class Searcher:
         f = filters or Filters()
         q = parse(query)
         used = "all" if match in ("auto", "all") else "any"
-        total, ids, scores = self._run(q, f, used, sort, page, limit)
-        if total == 0 and match == "auto" and len(q.terms) + len(q.phrases) > 1:
+        run = self._stories if collapse else self._page
+        found = run(q, f, used, sort, page, limit)
+        if found.total == 0 and match == "auto" and len(q.terms) + len(q.phrases) > 1:
             used = "any"
-            total, ids, scores = self._run(q, f, used, sort, page, limit)
-        hits = self._hits(ids, scores, q, with_summaries)
+            found = run(q, f, used, sort, page, limit)
+        hits = self._hits(found.ids, found.scores, q, with_summaries)
+        if collapse:
+            self._attach_similar(hits, found.clusters)
         took = (time.perf_counter() - t0) * 1000
-        return SearchResult(query, total, hits, page, limit, sort, used, took)
+        return SearchResult(query, found.total, hits, page, limit, sort, used, took, collapse, found.more)
 
-    def _run(self, q: ParsedQuery, f: Filters, match: str, sort: str, page: int, limit: int):
+    def _top(self, q: ParsedQuery, f: Filters, match: str, sort: str, offset: int, count: int):
         tq = self.build(q, f, match)
         searcher = self.index.searcher()
-        offset = (page - 1) * limit
         if sort == "newest":
-            res = searcher.search(tq, limit, count=True, order_by_field="newest", offset=offset)
+            res = searcher.search(tq, count, count=True, order_by_field="newest", offset=offset)
         else:
-            res = searcher.search(tq, limit, count=True, offset=offset)
+            res = searcher.search(tq, count, count=True, offset=offset)
         ids = [searcher.doc(addr)["id"][0] for _, addr in res.hits]
         scores = [float(key) if sort == "relevance" else 0.0 for key, _ in res.hits]
         return res.count, ids, scores
+
+    def _page(self, q: ParsedQuery, f: Filters, match: str, sort: str, page: int, limit: int) -> _Page:
+        total, ids, scores = self._top(q, f, match, sort, (page - 1) * limit, limit)
+        return _Page(total, ids, scores, {}, page * limit < total)
+
+    def _stories(self, q: ParsedQuery, f: Filters, match: str, sort: str, page: int, limit: int) -> _Page:
+        """The page-th ``limit`` stories: the top documents grouped by cluster, in the order of each
+        story's best-ranked document; the window of top documents grows until it holds enough stories."""
+        want = page * limit
+        window = min(max(3 * want, 50), MAX_WINDOW)
+        while True:
+            total, ids, scores = self._top(q, f, match, sort, 0, window)
+            groups = self._group(ids, scores)
+            if len(groups) > want or len(ids) >= total or window >= MAX_WINDOW:
+                break
+            window = min(window * 4, MAX_WINDOW)
+        chosen = groups[(page - 1) * limit : want]
+        more = len(groups) > want
+        return _Page(total, [g.shown for g in chosen], [g.score for g in chosen], {g.shown: g for g in chosen}, more)
+
+    def _group(self, ids: list[str], scores: list[float]) -> list[_Group]:
+        cluster_of = self.stories.cluster_of(ids)
+        groups: dict[str, _Group] = {}
+        for doc_id, score in zip(ids, scores, strict=True):
+            cid = cluster_of[doc_id]
+            if cid not in groups:
+                groups[cid] = _Group(cid, doc_id, score, [])
+            groups[cid].matched.append(doc_id)
+        heads = self.stories.clusters([g.cluster for g in groups.values()])
+        for g in groups.values():
+            rep, size = heads.get(g.cluster, (g.shown, 1))
+            g.size = size
+            if rep in g.matched:  # the story's representative stands for it when it matches the query too
+                g.shown = rep
+        return list(groups.values())
+
+    def _attach_similar(self, hits: list[Hit], groups: dict[str, _Group]) -> None:
+        multi = [g.cluster for g in groups.values() if g.size > 1]
+        members = self.stories.members(multi) if multi else {}
+        for hit in hits:
+            g = groups.get(hit.id)
+            if g is None:
+                continue
+            hit.cluster_id = g.cluster
+            hit.similar = [m for m in members.get(g.cluster, []) if m.id != hit.id]
+            hit.similar_count = max(g.size - 1, len(hit.similar))
 
     def _hits(self, ids: list[str], scores: list[float], q: ParsedQuery, with_summaries: bool) -> list[Hit]:
         docs = self.store.get_documents(ids)
@@ -190,6 +244,26 @@ class Searcher:
                 )
             )
         return hits
+
+
+@dataclass(slots=True)
+class _Group:
+    """The top documents of one story: the one shown, its rank score, the matching members."""
+
+    cluster: str
+    shown: str
+    score: float
+    matched: list[str]
+    size: int = 1
+
+
+@dataclass(slots=True)
+class _Page:
+    total: int  # documents that match
+    ids: list[str]
+    scores: list[float]
+    clusters: dict[str, _Group]  # by shown id (collapsed search)
+    more: bool
 
 
 def without_unsupported(summary: Summary) -> Summary:

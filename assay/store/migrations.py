@@ -101,4 +101,33 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # story clusters (see assay/dedupe): each document's signature (exact key, size, LSH band keys as int64s),
+    # the clusters of two or more documents with their representative, and how each later member joined
+    """
+    CREATE TABLE dupe_signatures (
+        n INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id TEXT NOT NULL UNIQUE,
+        exact TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        published_ts INTEGER,
+        bands BLOB NOT NULL
+    );
+    CREATE INDEX dupe_signatures_exact ON dupe_signatures(exact);
+    CREATE TABLE clusters (
+        id TEXT PRIMARY KEY,
+        representative TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        rep_ts INTEGER,
+        rep_size INTEGER NOT NULL
+    );
+    CREATE INDEX clusters_size ON clusters(size);
+    CREATE TABLE cluster_members (
+        doc_id TEXT PRIMARY KEY,
+        cluster_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        matched TEXT,
+        similarity REAL
+    );
+    CREATE INDEX documents_cluster ON documents(cluster_id);
+    """,
 ]

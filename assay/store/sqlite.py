@@ -11,7 +11,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,10 +195,15 @@ class SqliteStore(QueueMixin):
             )
         return self.write_rows(entries)
 
-    def write_rows(self, entries: list[RowEntry], queue_backend: str | None = None) -> WriteOutcome:
+    def write_rows(
+        self,
+        entries: list[RowEntry],
+        queue_backend: str | None = None,
+        also: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> WriteOutcome:
         """The bulk path of ``write_batch``: rows prepared by ``document_row``/``summary_row`` (in workers).
         With ``queue_backend``, a summary job for each added or changed document is queued in the same
-        transaction."""
+        transaction; ``also`` runs in it too (the story clusters' writes)."""
         statuses: dict[str, Status] = {}
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
@@ -228,6 +233,8 @@ class SqliteStore(QueueMixin):
                 self.db.executemany("INSERT INTO changes (doc_id) VALUES (?)", [(i,) for i in dict.fromkeys(changed)])
                 if queue_backend:
                     self._enqueue_rows([(r[0], r[13]) for r in rows], queue_backend, False, _now())
+                if also is not None:
+                    also(self.db)
                 last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
                 self.db.execute("COMMIT")
             except BaseException:

@@ -62,6 +62,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "back": "Back to search",
         "date_unknown": "date unknown",
         "unknown_source": "unknown source",
+        "similar": "{n} similar",
+        "one_per_story": "One per story",
+        "all_copies": "All copies",
+        "revision": "revised version",
     },
     "zh": {
         "search": "搜索",
@@ -120,6 +124,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "back": "返回搜索",
         "date_unknown": "日期未知",
         "unknown_source": "来源未知",
+        "similar": "{n} 篇相似",
+        "one_per_story": "按事件合并",
+        "all_copies": "显示全部",
+        "revision": "修订版",
     },
 }
 

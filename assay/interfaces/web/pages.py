@@ -94,6 +94,7 @@ class SearchForm:
     until: str = ""
     page: int = 1
     as_of: str = ""
+    collapse: bool = True  # one card per story
 
     def params(self, **override: Any) -> list[tuple[str, str]]:
         values = {
@@ -106,6 +107,7 @@ class SearchForm:
             "until": self.until,
             "page": self.page,
             "as_of": self.as_of,
+            "collapse": "" if self.collapse else "0",
         }
         values.update(override)
         out = []
@@ -133,8 +135,9 @@ def search_page(
     until: str = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     as_of: str = "",
+    collapse: bool = True,
 ) -> HTMLResponse:
-    form = SearchForm(q, sort, _clean(source), _clean(doc_type), _clean(lang), since, until, page, as_of)
+    form = SearchForm(q, sort, _clean(source), _clean(doc_type), _clean(lang), since, until, page, as_of, collapse)
     try:
         as_of_dt = service.parse_as_of(as_of) or service.now_utc()
         form.as_of = as_of_dt.isoformat()
@@ -147,7 +150,7 @@ def search_page(
             until=until,
             as_of=as_of_dt,
         )
-        result = service.search(ws, q, filters, sort=sort, page=page, limit=PAGE_SIZE)
+        result = service.search(ws, q, filters, sort=sort, page=page, limit=PAGE_SIZE, collapse=collapse)
     except QueryError as exc:
         return _search_response(request, form, None, exc.message, 400)
     return _search_response(request, form, result, None, 200)
@@ -158,7 +161,7 @@ def _clean(values: list[str] | None) -> list[str]:
 
 
 def _search_response(request: Request, form: SearchForm, result, error: str | None, status: int) -> HTMLResponse:
-    more = result is not None and form.page * PAGE_SIZE < result.total
+    more = result is not None and result.more
     return render_page(
         request,
         "search.html",
@@ -171,6 +174,8 @@ def _search_response(request: Request, form: SearchForm, result, error: str | No
         prev_url=form.url(page=form.page - 1) if form.page > 1 else None,
         newest_url=form.url(sort="newest", page=1, as_of=""),
         relevance_url=form.url(sort="relevance", page=1, as_of=""),
+        collapse_url=form.url(collapse="", page=1, as_of=""),
+        all_copies_url=form.url(collapse="0", page=1, as_of=""),
         save_url=form.url("/workflows", page=1, as_of=""),
     )
 
