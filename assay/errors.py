@@ -5,6 +5,8 @@ AssayError
 ├── InputError           one input item cannot be ingested (it goes to quarantine)
 │   ├── DecodeError      bytes that decode in no supported encoding
 │   └── RecordError      a record that is not a usable document (bad JSON, no text, too large)
+│   └── FetchError       a web page or feed that could not be fetched (network, HTTP status, size)
+│       └── FetchRefused an address fetching must not reach (private, loopback, link-local; bad scheme)
 │   └── TooLarge         a request body over the size limit
 ├── AuthError            a write without a valid API key
 ├── NotFound             no document (or saved search, key) with that id
@@ -38,6 +40,14 @@ class DecodeError(InputError):
 
 class RecordError(InputError):
     pass
+
+
+class FetchError(InputError):
+    status = 502
+
+
+class FetchRefused(FetchError):
+    status = 403
 
 
 class TooLarge(InputError):

@@ -64,6 +64,25 @@ class Settings(BaseSettings):
     llamacpp_model: Path | None = Field(None, description="GGUF file for the llamacpp backend")
     queue_lease_s: float = Field(600.0, description="a job not finished this long after it was taken is retried")
     serve_worker: bool = Field(True, description="`assay serve` drains the summary queue in-process (LLM backends)")
+    # web pages and feeds (`assay add-source`, `assay fetch`, the poll in `assay serve`)
+    fetch_every_minutes: float = Field(0, description="`assay serve` fetches the sources this often; 0 = never")
+    fetch_timeout: float = Field(20.0, description="seconds to connect, and between bytes, per request")
+    fetch_max_bytes: int = Field(10 * 1024 * 1024, description="larger responses are abandoned (after decompression)")
+    fetch_retries: int = Field(2, description="retries on 429, 5xx, timeouts and connection errors")
+    fetch_backoff: float = Field(2.0, description="seconds before the first retry; doubled for each next one")
+    fetch_host_interval: float = Field(1.0, description="seconds between two requests to the same host")
+    fetch_max_items: int = Field(100, description="newest feed entries looked at per fetch")
+    fetch_user_agent: str = Field(
+        "assay/0.1 (self-hosted news search; feed reader)", description="User-Agent sent with every request"
+    )
+    fetch_allow_networks: list[str] = Field(
+        default_factory=list,
+        description="private, loopback or link-local networks that fetching may reach (CIDR, e.g. 127.0.0.1/32); "
+        "none by default: such addresses are refused after DNS resolution and on every redirect",
+    )
+    watch_settle: float = Field(
+        2.0, description="`assay ingest --watch` takes a file once its size and time stayed the same this long (s)"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -81,7 +100,19 @@ class Settings(BaseSettings):
             raise ValueError("must be between 1 and 65535")
         return value
 
-    @field_validator("batch_size", "max_record_bytes", "max_file_bytes", "max_request_bytes")
+    @field_validator("fetch_allow_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for net in value:
+            try:
+                ipaddress.ip_network(net.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not a network (CIDR): {net!r}") from exc
+        return [n.strip() for n in value]
+
+    @field_validator("batch_size", "max_record_bytes", "max_file_bytes", "max_request_bytes", "fetch_max_bytes")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value <= 0:

@@ -64,6 +64,36 @@ def start_summary_worker(ws: Workspace, settings: Settings):
     return stop
 
 
+def start_fetch_poller(ws: Workspace, settings: Settings):
+    """With ``fetch_every_minutes`` set, fetch the web sources in this process on that period (a thread;
+    the first round at start-up). Returns the function that stops it, or None."""
+    if settings.fetch_every_minutes <= 0:
+        return None
+    import threading
+
+    from .service import fetch_sources
+
+    event = threading.Event()
+
+    def loop() -> None:
+        while not event.is_set():
+            try:
+                if ws.store.web_sources():
+                    log.info("fetch: %s", fetch_sources(ws, stop=event).line())
+            except Exception:  # one failed round must not end the polling
+                log.exception("fetching the web sources failed")
+            event.wait(settings.fetch_every_minutes * 60)
+
+    thread = threading.Thread(target=loop, name="assay-fetch-poller", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        event.set()
+        thread.join(timeout=30)
+
+    return stop
+
+
 def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAPI:
     """The app over ``workspace`` (opened from ``settings`` when not given; closed at shutdown if opened here)."""
     ws = workspace or Workspace(settings)
@@ -71,7 +101,10 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAP
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         stop = start_summary_worker(ws, settings)
+        stop_fetch = start_fetch_poller(ws, settings)
         yield
+        if stop_fetch is not None:
+            stop_fetch()
         if stop is not None:
             stop()
         if workspace is None:

@@ -91,13 +91,20 @@ def run_ingest(ws: Workspace, paths: list[Path]):
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--no-summaries", is_flag=True, help="Do not write extractive summaries while ingesting.")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: one per core, at most 4).")
+@click.option("--watch", is_flag=True, help="Keep watching the folders: ingest files dropped into them.")
 @click.pass_obj
-def ingest(obj: Context, paths: tuple[Path, ...], as_json: bool, no_summaries: bool, workers: int | None) -> None:
+def ingest(
+    obj: Context, paths: tuple[Path, ...], as_json: bool, no_summaries: bool, workers: int | None, watch: bool
+) -> None:
     """Ingest JSONL(.gz) files and folders or files of .txt, .md and .html."""
     if no_summaries:
         obj.settings.summarize_on_ingest = False
     if workers is not None:
         obj.settings.workers = workers
+    if watch:
+        from .cli_sources import watch_folders
+
+        return watch_folders(obj, list(paths), as_json)
     try:
         with obj.workspace() as ws:
             report = run_ingest(ws, list(paths))
@@ -356,7 +363,7 @@ def keys_revoke(obj: Context, key: str) -> None:
 
 
 # commands defined in their own modules register themselves on ``cli``
-from . import cli_dupes, cli_summaries, cli_verify  # noqa: E402, F401
+from . import cli_dupes, cli_sources, cli_summaries, cli_verify  # noqa: E402, F401
 
 
 def main() -> None:

@@ -172,6 +172,29 @@ def ingest_records(ws: Workspace, records: list[Any]) -> IngestOutcome:
     return outcome
 
 
+# -- web sources (feeds and page URLs) ----------------------------------------------------------------
+def add_source(ws: Workspace, url: str, name: str | None = None, doc_type: str | None = None):
+    """List a feed or page URL for ``fetch``. Raises InputError for a URL that is not http(s)."""
+    from urllib.parse import urlsplit
+
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"not an http(s) URL: {url!r}")
+    if doc_type and doc_type not in DOC_TYPES:
+        raise InputError(f"type: unknown document type {doc_type!r}; choose one of: {', '.join(DOC_TYPES)}")
+    return ws.store.add_web_source(url, (name or "").strip() or None, doc_type or None)
+
+
+def fetch_sources(ws: Workspace, keys: list[str] | None = None, stop: threading.Event | None = None):
+    """Fetch the listed sources (all, or those given by id or URL) and ingest the new articles; ``stop``
+    ends a run early (between two requests), keeping what was fetched so far."""
+    from ..ingest.web import WebFetch
+
+    sources = [ws.store.web_source(k) for k in keys] if keys else ws.store.web_sources()
+    return WebFetch(ws.store, ws.settings, stop=stop).run(sources, lambda paths: ingest_paths(ws, paths).report)
+
+
 # -- saved searches -----------------------------------------------------------------------------------
 def saved_search(name: str, query: str, filters: dict[str, Any] | None = None, sort: str = "newest") -> SavedSearch:
     """A validated saved search (not yet stored). Raises InputError naming the bad field."""
@@ -209,7 +232,9 @@ __all__ = [
     "SORTS",
     "DocumentView",
     "IngestOutcome",
+    "add_source",
     "document_view",
+    "fetch_sources",
     "ingest_paths",
     "ingest_records",
     "make_filters",

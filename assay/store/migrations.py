@@ -130,4 +130,33 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX documents_cluster ON documents(cluster_id);
     """,
+    # web sources (feeds, page URLs) and the pages fetched from them, with their validators (see web.py)
+    """
+    CREATE TABLE web_sources (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        name TEXT,
+        doc_type TEXT,
+        kind TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        added_at TEXT NOT NULL,
+        fetched_at TEXT,
+        status TEXT
+    );
+    CREATE TABLE web_pages (
+        url TEXT PRIMARY KEY,
+        source_id INTEGER,
+        state TEXT NOT NULL,
+        doc_id TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        author TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        first_seen_at TEXT NOT NULL,
+        fetched_at TEXT
+    );
+    CREATE INDEX web_pages_source ON web_pages(source_id, state);
+    """,
 ]

@@ -21,6 +21,7 @@ from ..model import ApiKey, Document, Paragraph, SavedSearch, Summary
 from .base import Status, WriteOutcome
 from .migrations import MIGRATIONS
 from .queue import QueueMixin
+from .web import WebMixin
 
 _DOC_COLUMNS = (
     "id, external_id, title, source, url, published_at, date_only, doc_type, lang, institution, "
@@ -126,7 +127,7 @@ def _paragraphs_from(data: str) -> list[Paragraph]:
     return out
 
 
-class SqliteStore(QueueMixin):
+class SqliteStore(QueueMixin, WebMixin):
     """The embedded store. Safe to share across threads (one connection, serialized)."""
 
     def __init__(self, path: Path, quarantine_dir: Path | None = None):
