@@ -35,8 +35,8 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_state ON jobs(state, not_before, id);
 """
 
-# as in sqlite.py (a summary_row tuple)
-_PUT_SUMMARY = (
+# one summaries row (a ``summary_row`` tuple): used here by the worker and by sqlite.py at ingest
+PUT_SUMMARY = (
     "INSERT OR REPLACE INTO summaries (content_hash, backend, template_version, doc_id, data, created_at,"
     " supported, unsupported, unchecked) VALUES (?,?,?,?,?,?,?,?,?)"
 )
@@ -168,7 +168,7 @@ class QueueMixin:
                 ).fetchone()
                 if owned:
                     if summary_row is not None:
-                        self.db.execute(_PUT_SUMMARY, summary_row)
+                        self.db.execute(PUT_SUMMARY, summary_row)
                     self.db.execute(
                         "UPDATE jobs SET state='done', error=NULL, lease_until=NULL, updated_at=? WHERE id = ?",
                         (_now_iso(), job.id),

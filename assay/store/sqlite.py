@@ -20,6 +20,7 @@ from ..errors import Conflict, NotFound, StoreError
 from ..model import ApiKey, Document, Paragraph, SavedSearch, Summary
 from .base import Status, WriteOutcome
 from .migrations import MIGRATIONS
+from .queue import PUT_SUMMARY as _PUT_SUMMARY
 from .queue import QueueMixin
 from .web import WebMixin
 
@@ -41,10 +42,6 @@ _UPSERT = (
     " institution=excluded.institution, symbols=excluded.symbols, tags=excluded.tags,"
     " content_hash=excluded.content_hash, n_paragraphs=excluded.n_paragraphs,"
     " paragraphs=excluded.paragraphs, updated_at=excluded.updated_at"
-)
-_PUT_SUMMARY = (
-    "INSERT OR REPLACE INTO summaries (content_hash, backend, template_version, doc_id, data, created_at,"
-    " supported, unsupported, unchecked) VALUES (?,?,?,?,?,?,?,?,?)"
 )
 
 
