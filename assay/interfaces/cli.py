@@ -363,7 +363,7 @@ def keys_revoke(obj: Context, key: str) -> None:
 
 
 # commands defined in their own modules register themselves on ``cli``
-from . import cli_dupes, cli_sources, cli_summaries, cli_verify  # noqa: E402, F401
+from . import cli_check, cli_dupes, cli_sources, cli_summaries, cli_verify  # noqa: E402, F401
 
 
 def main() -> None:

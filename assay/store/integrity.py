@@ -3,45 +3,95 @@
 Checked: every document row is whole (its paragraph count matches its paragraphs, each paragraph has
 text, and the content hash recomputed from title and paragraphs is the one stored: no half-written
 document); the index holds exactly the store's document ids, once each; every file the folder ledger
-marks done names a stored document. The crash tests run this after every SIGKILL.
+marks done names a stored document. The crash tests run this after every SIGKILL; ``assay check`` shows
+the full report (``integrity_report``) and repairs what is cheap to repair (``repair``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
 
 from ..model import content_hash
 from .sqlite import SqliteStore, _paragraphs_from
 
+AREAS = ("documents", "index", "files")
+
+
+@dataclass(slots=True)
+class IntegrityReport:
+    """What was checked, and each problem found by area (``documents``, ``index``, ``files``). Listed
+    problems stop at ``limit`` per area; ``counts`` holds how many there are in all."""
+
+    documents: int = 0
+    paragraphs: int = 0
+    indexed: int | None = None  # documents in the index (None: the index was not checked)
+    store_seq: int = 0  # the change-log position of the store ...
+    index_seq: int | None = None  # ... and the one the index has caught up to
+    problems: dict[str, list[str]] = field(default_factory=lambda: {a: [] for a in AREAS})
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(AREAS, 0))
+    missing: list[str] = field(default_factory=list)  # stored ids the index lacks
+    extra: list[str] = field(default_factory=list)  # indexed ids the store lacks
+    doubled: list[str] = field(default_factory=list)  # ids indexed more than once
+    orphan_files: list[str] = field(default_factory=list)  # ledger paths marked done without their document
+
+    @property
+    def ok(self) -> bool:
+        return not any(self.counts.values())
+
+    def messages(self) -> list[str]:
+        return [m for a in AREAS for m in self.problems[a]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "documents": self.documents,
+            "paragraphs": self.paragraphs,
+            "indexed": self.indexed,
+            "store_seq": self.store_seq,
+            "index_seq": self.index_seq,
+            "counts": dict(self.counts),
+            "problems": {a: list(v) for a, v in self.problems.items()},
+        }
+
+    def _add(self, area: str, message: str, limit: int) -> None:
+        self.counts[area] += 1
+        if len(self.problems[area]) < limit:
+            self.problems[area].append(message)
+
 
 def check_integrity(store: SqliteStore, index=None, limit: int = 20) -> list[str]:
-    problems = _documents(store, limit)
+    return integrity_report(store, index, limit).messages()
+
+
+def integrity_report(store: SqliteStore, index=None, limit: int = 20) -> IntegrityReport:
+    report = IntegrityReport(store_seq=store.last_seq())
+    _documents(store, report, limit)
     if index is not None:
-        problems += _index(store, index, limit)
-    problems += _files(store, limit)
-    return problems
+        _index(store, index, report, limit)
+    _files(store, report, limit)
+    return report
 
 
-def _documents(store: SqliteStore, limit: int) -> list[str]:
-    problems: list[str] = []
+def _documents(store: SqliteStore, report: IntegrityReport, limit: int) -> None:
     with store._lock:
         rows = store.db.execute("SELECT id, title, n_paragraphs, paragraphs, content_hash FROM documents").fetchall()
     for doc_id, title, n, data, chash in rows:
+        report.documents += 1
         try:
             paragraphs = _paragraphs_from(data)
         except (ValueError, TypeError, IndexError) as exc:
-            problems.append(f"document {doc_id}: unreadable paragraphs ({exc})")
+            report._add("documents", f"document {doc_id}: unreadable paragraphs ({exc})", limit)
             continue
+        report.paragraphs += len(paragraphs)
         if len(paragraphs) != n or n == 0:
-            problems.append(f"document {doc_id}: {len(paragraphs)} paragraphs stored, {n} expected")
+            report._add("documents", f"document {doc_id}: {len(paragraphs)} paragraphs stored, {n} expected", limit)
         elif any(not p.text for p in paragraphs):
-            problems.append(f"document {doc_id}: an empty paragraph")
+            report._add("documents", f"document {doc_id}: an empty paragraph", limit)
         elif content_hash(title, paragraphs) != chash:
-            problems.append(f"document {doc_id}: content does not match its hash")
-        if len(problems) >= limit:
-            break
-    return problems
+            report._add("documents", f"document {doc_id}: content does not match its hash", limit)
 
 
 def index_ids(index) -> list[str]:
@@ -57,30 +107,73 @@ def index_ids(index) -> list[str]:
     return [searcher.doc(addr)["id"][0] for _, addr in hits]
 
 
-def _index(store: SqliteStore, index, limit: int) -> list[str]:
+def _index(store: SqliteStore, index, report: IntegrityReport, limit: int) -> None:
     ids = index_ids(index)
     counts = Counter(ids)
     stored = store.all_ids()
-    problems = [f"index holds {i} {c} times" for i, c in counts.items() if c > 1][:limit]
-    missing = sorted(stored - counts.keys())
-    extra = sorted(counts.keys() - stored)
-    if missing:
-        problems.append(f"{len(missing)} stored documents missing from the index, e.g. {missing[:3]}")
-    if extra:
-        problems.append(f"{len(extra)} indexed documents not in the store, e.g. {extra[:3]}")
+    report.indexed = len(ids)
+    report.index_seq = index.seq
+    report.doubled = sorted(i for i, c in counts.items() if c > 1)
+    for i in report.doubled:
+        report._add("index", f"index holds {i} {counts[i]} times", limit)
+    report.missing = sorted(stored - counts.keys())
+    report.extra = sorted(counts.keys() - stored)
+    behind = f" (the index is at change {report.index_seq}, the store at {report.store_seq})"
+    if report.missing:
+        report._add(
+            "index",
+            f"{len(report.missing)} stored documents missing from the index, e.g. {report.missing[:3]}"
+            + (behind if report.index_seq < report.store_seq else ""),
+            limit,
+        )
+    if report.extra:
+        report._add("index", f"{len(report.extra)} indexed documents not in the store, e.g. {report.extra[:3]}", limit)
     if len(ids) != len(stored):
-        problems.append(f"index has {len(ids)} documents, store {len(stored)}")
-    return problems
+        report._add("index", f"index has {len(ids)} documents, store {len(stored)}", limit)
 
 
-def _files(store: SqliteStore, limit: int) -> list[str]:
+def _files(store: SqliteStore, report: IntegrityReport, limit: int) -> None:
     with store._lock:
         try:
             rows = store.db.execute(
-                "SELECT path, doc_id FROM files WHERE status = 'done'"
-                " AND doc_id NOT IN (SELECT id FROM documents) LIMIT ?",
-                (limit,),
+                "SELECT path, doc_id FROM files WHERE status = 'done' AND doc_id NOT IN (SELECT id FROM documents)"
             ).fetchall()
         except sqlite3.OperationalError:  # a store from before the files table
-            return []
-    return [f"file {path} marked done, but its document {doc_id} is not stored" for path, doc_id in rows]
+            return
+    for path, doc_id in rows:
+        report.orphan_files.append(path)
+        report._add("files", f"file {path} marked done, but its document {doc_id} is not stored", limit)
+
+
+@dataclass(slots=True)
+class Repair:
+    """What ``repair`` did: documents re-indexed (caught up, or the whole index rebuilt) and ledger rows
+    forgotten (their files are read again by the next ingest of their folder)."""
+
+    caught_up: int = 0
+    rebuilt: int = 0
+    files_forgotten: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {"caught_up": self.caught_up, "rebuilt": self.rebuilt, "files_forgotten": self.files_forgotten}
+
+
+def repair(store: SqliteStore, index, report: IntegrityReport) -> Repair:
+    """Fix what is cheap to fix: an index behind the store replays the change log; one that still
+    differs (missing, extra or doubled ids) is rebuilt from the store; ledger rows that name a document
+    the store lacks are dropped. Damaged documents are left as they are (their source must be ingested
+    again). Raises StoreError when another process holds the index writer."""
+    done = Repair()
+    if report.counts["index"]:
+        index.writer()  # fail early, before anything is changed, when an ingest holds it
+        done.caught_up = index.catch_up(store)
+        ids = index_ids(index)
+        if len(ids) != len(set(ids)) or set(ids) != store.all_ids():
+            done.rebuilt = index.rebuild(store)
+    if report.orphan_files:
+        with store._lock:
+            cur = store.db.execute(
+                "DELETE FROM files WHERE status = 'done' AND doc_id NOT IN (SELECT id FROM documents)"
+            )
+            done.files_forgotten = cur.rowcount
+    return done
