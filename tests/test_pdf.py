@@ -166,3 +166,59 @@ def test_rating_and_target_price_as_covers_print_them():
     assert find_target_price(["目标价 12.5 港元"]) == "12.5"
     scale = ["买入：预期未来 6 个月内相对基准指数涨幅 20%以上", "行业评级说明"]
     assert find_rating(scale) is None and find_target_price(scale) is None
+
+
+# The analysts each cover prints as 分析师 (or 研究员 with a licence number, as 华泰 does); research
+# assistants and contacts (研究助理, 联系人) are not analysts. Read off the 22 covers by hand.
+COVER_ANALYSTS = {
+    "report_01.pdf": ["陈杰"],
+    "report_02.pdf": ["李忠谦", "林晓明"],
+    "report_03.pdf": ["程志田"],
+    "report_04.pdf": ["邱冠华"],
+    "report_05.pdf": ["冯佳睿", "罗蕾"],
+    "report_06.pdf": ["魏建榕"],
+    "report_07.pdf": ["郑兆磊"],
+    "report_09.pdf": ["邱冠华"],
+    "report_10.pdf": ["任瞳", "麦元勋"],
+    "report_11.pdf": ["朱剑涛"],
+    "report_12.pdf": ["冯佳睿", "罗蕾"],
+    "report_13.pdf": ["唐军"],
+    "report_14.pdf": ["王琦"],
+    "report_16.pdf": ["张钰东", "安宁宁", "罗军"],
+    "report_17.pdf": ["包赞"],
+    "report_18.pdf": ["陈奥林", "李辰", "孟繁雪"],  # 李辰：（分析师） beside six 研究助理
+    "report_19.pdf": ["林晓明", "李聪", "刘志成"],
+    "report_20.pdf": ["安宁宁"],
+    "report_22.pdf": ["冯佳睿"],
+    "report_23.pdf": ["杨勇"],  # 杨勇分析师 over its licence line
+    "report_25.pdf": ["丁一"],
+    "report_26.pdf": ["刘均伟", "王汉锋"],
+}
+
+
+def test_cover_analysts_rating_and_target_price_on_all_22(reports):
+    """Analysts exactly as the covers print them on 22/22. These are quantitative research reports: none of
+    the 22 covers states a rating or a target price (only the rating scale in the disclaimers, which is not
+    read), so none may be found."""
+    exact = [name for name, (content, _) in reports.items() if content.meta.analysts == COVER_ANALYSTS[name]]
+    wrong = {n: reports[n][0].meta.analysts for n in COVER_ANALYSTS if n not in exact}
+    assert len(exact) >= 22, wrong
+    assert [n for n, (c, _) in reports.items() if c.meta.rating or c.meta.target_price] == []
+
+
+def test_cover_rating_phrasings():
+    from assay.ingest.pdf_meta import find_analysts, find_rating
+
+    assert find_rating(["维持“买入”评级，目标价 35.6 元"]) == "买入"
+    assert find_rating(["首次覆盖，给予“增持”评级"]) == "增持"
+    assert find_rating(["上调至「推荐」评级"]) == "推荐"
+    assert find_rating(["行业评级说明：推荐"]) is None
+    assert find_analysts(["杨勇分析师", "SAC 执业证书编号：S1450518010002"]) == ["杨勇"]
+    assert find_analysts(["证券分析师", "SAC 执业证书编号：S1450518010002"]) == []
+    assert find_analysts(["李辰：（分析师）", "魏建榕（首席分析师）"]) == ["李辰", "魏建榕"]
+
+
+def test_cover_metadata_as_document_tags(reports):
+    path = data_file(PDF_DIR) / "report_18.pdf"
+    doc = pdf_document(path, path.read_bytes(), ZoneInfo("Asia/Shanghai"))
+    assert [t for t in doc.tags if t.startswith("analyst:")] == ["analyst:陈奥林", "analyst:李辰", "analyst:孟繁雪"]

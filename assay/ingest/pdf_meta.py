@@ -74,7 +74,8 @@ _RATINGS = (
 )
 _RATING = re.compile(
     r"(?:投资评级|公司评级|行业评级|评级|Rating)\s{0,3}[:：]?\s{0,3}[“\"「]?\s{0,3}(" + _RATINGS + r")|"
-    r"(?<![\u4e00-\u9fff])(" + _RATINGS + r")\s{0,3}[（(]\s{0,3}(?:维持|首次|上调|下调)\s{0,3}[)）]",
+    r"(?<![\u4e00-\u9fff])(" + _RATINGS + r")\s{0,3}[（(]\s{0,3}(?:维持|首次|上调|下调)\s{0,3}[)）]|"
+    r"(?:维持|给予|首次覆盖|[上下]调至|调[高低]至)\s{0,3}[“\"「]\s{0,3}(" + _RATINGS + r")\s{0,3}[”\"」]\s{0,3}评级",
     re.I,
 )
 _TARGET = re.compile(
@@ -86,16 +87,20 @@ _CERT = r"[SA]\d{13}"
 _NAME = r"[\u4e00-\u9fff]{2,4}"
 _ANALYST_PATTERNS = (
     re.compile(r"(?:证券)?分析[师员][:：\s]{0,3}(" + _NAME + r")(?![\u4e00-\u9fff])"),
-    re.compile(r"(" + _NAME + r")\s{0,3}[（(]分析师[)）]"),
+    re.compile(r"(" + _NAME + r")\s{0,3}[:：]?\s{0,3}[（(](?:首席)?分析师[)）]"),  # 李辰：（分析师）
     re.compile(  # lazy: 李聪执业证书编号：S0570519080001 is 李聪
         r"(?<![\u4e00-\u9fff])(" + _NAME + r"?)[\s，,]{0,3}(?:SAC\s{0,3})?(?:执业证书编号|执业编号|证书编号|执证编号)?"
         r"\s{0,3}[:：]?\s{0,3}" + _CERT
     ),
 )
 _NAME_LINE = re.compile(_NAME)
+_NAME_TITLE_LINE = re.compile(r"(" + _NAME + r")\s{0,2}(?:首席)?分析师")  # 杨勇分析师, over its licence line
 _LABEL_LINE = re.compile(r"^(?:证券)?分析[师员]\s?[:：]?$")
 _CONTACT = re.compile(r"@|" + _CERT)
-_NOT_IN_NAMES = ("执业", "执证", "申明", "证书", "编号", "电话", "分析", "统计", "信息", "邮箱", "研究", "报告", "联系")
+_NOT_IN_NAMES = (
+    *("证券", "首席", "执业", "执证", "申明", "证书", "编号", "电话"),
+    *("分析", "统计", "信息", "邮箱", "研究", "报告", "联系"),
+)
 _DATE_LABELED = re.compile(
     r"(?:报告日期|发布日期|发布时间|报告时间|日期)\s{0,3}[:：]\s{0,3}(\d{4})\s{0,3}[年.\-/]\s{0,3}(\d{1,2})\s{0,3}[月.\-/]\s{0,3}(\d{1,2})"
 )
@@ -250,8 +255,11 @@ def find_analysts(lines: list[str]) -> list[str]:
         for rx in _ANALYST_PATTERNS:
             names.extend(m.group(1) for m in rx.finditer(line))
         after_label = i > 0 and _LABEL_LINE.match(lines[i - 1].strip())
-        if _NAME_LINE.fullmatch(line.strip()) and (after_label or i + 1 < len(lines) and _CONTACT.search(lines[i + 1])):
+        over_contact = i + 1 < len(lines) and _CONTACT.search(lines[i + 1])
+        if _NAME_LINE.fullmatch(line.strip()) and (after_label or over_contact):
             names.append(line.strip())
+        elif over_contact and (m := _NAME_TITLE_LINE.fullmatch(line.strip())):
+            names.append(m.group(1))
     return list(dict.fromkeys(n for n in names if _is_name(n)))
 
 
@@ -264,7 +272,7 @@ def find_rating(lines: list[str]) -> str | None:
         if "评级说明" in line or "评级标准" in line or "预期" in line:
             continue
         if m := _RATING.search(line):
-            return m.group(1) or m.group(2)
+            return m.group(1) or m.group(2) or m.group(3)
     return None
 
 
