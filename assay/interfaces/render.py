@@ -20,24 +20,83 @@ def byline(source: str, dt, date_only: bool, tz: tzinfo) -> str:
     return f"{source or 'unknown source'}· {when(dt, date_only, tz)}"
 
 
-def _cites(cites: list[int]) -> str:
-    return "".join(f"[{n}]" for n in cites)
+Pages = dict[int, int]  # paragraph number → the page it is on (documents with pages: PDFs)
 
 
-def bullet_text(b) -> str:
-    """A bullet as shown: text, then its citations; an unsupported one says so first, with the reason
-    (it is not shown as fact; ASSAY_UNSUPPORTED_BULLETS=hide leaves it out instead)."""
-    cites = _cites(b.cites)
+def cite(n: int, pages: Pages | None = None) -> str:
+    """A citation as shown: ``[12]``, or ``[12 · p.3]`` when paragraph 12 is on page 3 of its PDF."""
+    page = pages.get(n) if pages else None
+    return f"[{n} · p.{page}]" if page else f"[{n}]"
+
+
+def _cites(cites: list[int], pages: Pages | None = None) -> str:
+    return "".join(cite(n, pages) for n in cites)
+
+
+def paragraph_pages(doc: Document) -> Pages:
+    return {p.n: p.page for p in doc.paragraphs if p.page}
+
+
+def hit_pages(hit: Hit) -> Pages:
+    return getattr(hit, "pages", None) or {}
+
+
+def bullet_text(b, pages: Pages | None = None) -> str:
+    """A bullet as shown: text, then its citations (with the page, for a PDF); an unsupported one says so
+    first, with the reason (it is not shown as fact; ASSAY_UNSUPPORTED_BULLETS=hide leaves it out instead)."""
+    cites = _cites(b.cites, pages)
     flag = f"[unverified: {b.note}] " if b.check == "unsupported" else ""
     return f"{flag}{b.text}{' ' + cites if cites else ''}"
 
 
-def summary_lines(summary: Summary, bullet: str = "- ") -> list[str]:
+def summary_lines(summary: Summary, bullet: str = "- ", pages: Pages | None = None) -> list[str]:
     out = []
     for section in summary.sections:
         out.append(section.heading)
-        out += [bullet + bullet_text(b) for b in section.bullets]
+        out += [bullet + bullet_text(b, pages) for b in section.bullets]
     return out
+
+
+def summary_json(summary: Summary | None, pages: Pages | None = None) -> dict[str, Any] | None:
+    """``Summary.to_dict``, each bullet with ``pages`` beside ``cites``: the page of each cited paragraph,
+    or null (no pages: not a PDF)."""
+    if summary is None:
+        return None
+    out = summary.to_dict()
+    for section in out["sections"]:
+        for b in section["bullets"]:
+            b["pages"] = [pages.get(n) if pages else None for n in b["cites"]]
+    return out
+
+
+# -- a report's cover: analysts, rating, target price (kept as tags by PDF ingest) ----------------------
+COVER_TAGS = (("analyst:", "analysts"), ("rating:", "rating"), ("target_price:", "target_price"))
+
+
+def cover(doc: Document) -> dict[str, Any]:
+    """The cover metadata of a report from its tags: ``{analysts: [...], rating, target_price}``."""
+    out: dict[str, Any] = {"analysts": [], "rating": None, "target_price": None}
+    for tag in doc.tags:
+        for prefix, key in COVER_TAGS:
+            if tag.startswith(prefix) and (value := tag[len(prefix) :].strip()):
+                if key == "analysts":
+                    out[key].append(value)
+                elif out[key] is None:
+                    out[key] = value
+    return out
+
+
+def cover_line(doc: Document) -> str:
+    """``Analysts 冯佳睿, 罗蕾 · Rating 买入 · Target price 35.60`` (empty when the cover states none)."""
+    c = cover(doc)
+    parts = []
+    if c["analysts"]:
+        parts.append(("Analyst " if len(c["analysts"]) == 1 else "Analysts ") + ", ".join(c["analysts"]))
+    if c["rating"]:
+        parts.append(f"Rating {c['rating']}")
+    if c["target_price"]:
+        parts.append(f"Target price {c['target_price']}")
+    return " · ".join(parts)
 
 
 def similar_head(hit: Hit) -> str:
@@ -80,7 +139,7 @@ def result_text(result: SearchResult, tz: tzinfo, style: bool = False) -> str:
             byline(_esc(hit.source, style), hit.published_at, hit.date_only, tz),
         ]
         if hit.summary and hit.summary.sections:
-            lines += ["  " + _esc(x, style) for x in summary_lines(hit.summary)]
+            lines += ["  " + _esc(x, style) for x in summary_lines(hit.summary, pages=hit_pages(hit))]
         else:
             lines.append("  " + _esc(hit.excerpt, style))
         if hit.snippet and hit.snippet_paragraph:
@@ -89,7 +148,7 @@ def result_text(result: SearchResult, tz: tzinfo, style: bool = False) -> str:
                 if not style
                 else mark(_esc_spans(hit.snippet), hit.highlights, "[reverse]", "[/reverse]")
             )
-            lines.append(f"  ↳ [{hit.snippet_paragraph}] {snip}")
+            lines.append(f"  ↳ {_esc(cite(hit.snippet_paragraph, hit_pages(hit)), style)} {snip}")
         if hit.similar_count:
             lines.append("  ≡ " + _esc(similar_head(hit), style))
             lines += ["      " + _esc(x, style) for x in similar_lines(hit, tz)]
@@ -114,12 +173,14 @@ def result_markdown(result: SearchResult, tz: tzinfo) -> str:
         if hit.summary and hit.summary.sections:
             for section in hit.summary.sections:
                 lines.append(f"**{section.heading}**")
-                lines += ["- " + bullet_text(x) for x in section.bullets]
+                lines += ["- " + bullet_text(x, hit_pages(hit)) for x in section.bullets]
                 lines.append("")
         else:
             lines += [hit.excerpt, ""]
         if hit.snippet and hit.snippet_paragraph:
-            lines.append(f"> [{hit.snippet_paragraph}] " + mark(hit.snippet, hit.highlights, "**", "**"))
+            lines.append(
+                f"> {cite(hit.snippet_paragraph, hit_pages(hit))} " + mark(hit.snippet, hit.highlights, "**", "**")
+            )
         if hit.similar_count:
             lines += ["", f"*{similar_head(hit)}*", *("- " + x for x in similar_lines(hit, tz))]
         blocks.append("\n".join(lines).rstrip())
@@ -142,7 +203,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "snippet_paragraph": hit.snippet_paragraph,
         "highlights": [list(s) for s in hit.highlights],
         "excerpt": hit.excerpt,
-        "summary": hit.summary.to_dict() if hit.summary else None,
+        "summary": summary_json(hit.summary, hit_pages(hit)),
         "cluster_id": hit.cluster_id,
         "similar_count": hit.similar_count,
         "similar": [m.to_dict() for m in hit.similar],
@@ -184,7 +245,8 @@ def document_json(doc: Document, summary: Summary | None, external_ids: list[str
         "paragraphs": [
             {"n": p.n, "text": p.text, "kind": p.kind, "level": p.level, "page": p.page} for p in doc.paragraphs
         ],
-        "summary": summary.to_dict() if summary else None,
+        "summary": summary_json(summary, paragraph_pages(doc)),
+        "cover": cover(doc),
     }
 
 
@@ -196,8 +258,10 @@ def document_text(doc: Document, summary: Summary | None, external_ids: list[str
     if doc.url:
         meta.append(doc.url)
     lines.append(" · ".join(meta))
+    if people := cover_line(doc):
+        lines.append(people)
     if summary and summary.sections:
-        lines += ["", *summary_lines(summary)]
+        lines += ["", *summary_lines(summary, pages=paragraph_pages(doc))]
     lines.append("")
     for p in doc.paragraphs:
         page = f" p.{p.page}" if p.page else ""

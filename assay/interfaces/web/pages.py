@@ -184,7 +184,16 @@ def _search_response(request: Request, form: SearchForm, result, error: str | No
 @router.get("/doc/{doc_id}", response_class=HTMLResponse)
 def document_page(request: Request, ws: Ws, doc_id: str) -> HTMLResponse:
     view = service.document_view(ws, doc_id)
-    return render_page(request, "document.html", view=view, doc=view.document, summary=view.summary)
+    doc = view.document
+    return render_page(
+        request,
+        "document.html",
+        view=view,
+        doc=doc,
+        summary=view.summary,
+        pages=render.paragraph_pages(doc),
+        cover=render.cover(doc),
+    )
 
 
 # -- upload -------------------------------------------------------------------------------------------
