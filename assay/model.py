@@ -211,6 +211,7 @@ class Hit:
     cluster_id: str | None = None
     similar: list[StoryMember] = field(default_factory=list)  # the story's other documents (collapsed search)
     similar_count: int = 0  # all of them, when more than are listed
+    pages: dict[int, int] | None = None  # paragraph number → page, for documents with pages (PDFs)
 
 
 @dataclass(slots=True)

@@ -7,11 +7,11 @@ the result into the JSON that ``render`` gives ``assay ... --json``. Errors are 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
@@ -70,8 +70,8 @@ def search(
 
 
 def json_response(data: dict[str, Any]) -> Response:
-    """JSON serialized once, directly (FastAPI's encoder walks every value first: slow for 20 hits)."""
-    return Response(json.dumps(data, ensure_ascii=False), media_type="application/json")
+    """JSON serialized once, directly, in C (FastAPI's encoder walks every value first: slow for 20 hits)."""
+    return Response(orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS), media_type="application/json")
 
 
 def _next_url(request: Request, page: int, as_of: datetime) -> str:

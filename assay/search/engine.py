@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import orjson
 import tantivy
 from tantivy import Occur, Query
 
@@ -15,7 +16,7 @@ from ..model import DOC_TYPES, Hit, SearchResult, Section, Summary
 from ..summarize.base import TEMPLATE_VERSION
 from .index import FullTextIndex
 from .query import ParsedQuery, compound_parts, parse
-from .snippets import excerpt, snippet
+from .snippets import excerpt_of, snippet_of
 
 TITLE_BOOST = 2.0
 SUB_BOOST = 0.7
@@ -215,32 +216,47 @@ class Searcher:
             hit.similar_count = max(g.size - 1, len(hit.similar))
 
     def _hits(self, ids: list[str], scores: list[float], q: ParsedQuery, with_summaries: bool) -> list[Hit]:
-        docs = self.store.get_documents(ids)
-        summaries = self.summaries(docs.values()) if with_summaries else {}
+        """The cards of a page: one store query for the documents and their summaries, no Document objects
+        (a card needs the paragraphs' texts for its snippet and nothing else of them)."""
+        backends = (self.summary_backend, "extractive") if self.summary_backend != "extractive" else ("extractive",)
+        cards = self.store.cards(ids, backends if with_summaries else (), TEMPLATE_VERSION)
         terms = q.highlight_terms()
         hits = []
         for doc_id, score in zip(ids, scores, strict=True):
-            d = docs.get(doc_id)
-            if d is None:  # index ahead of a store that lost it: skip, catch_up will fix the index
+            c = cards.get(doc_id)
+            if c is None:  # index ahead of a store that lost it: skip, catch_up will fix the index
                 continue
-            text, n, spans = snippet(d, terms)
+            _, ext, title, source, url, published, date_only, doc_type, lang, paras, data = c
+            paras = orjson.loads(paras)  # [text] or [text, heading level or 0, page]
+            texts = [r[0] for r in paras]
+            marked = [i for i, r in enumerate(paras) if len(r) > 1]  # none in most news
+            headings = {i for i in marked if paras[i][1]}
+            pages = {i + 1: paras[i][2] for i in marked if paras[i][2] is not None}
+            text, i, spans = snippet_of(texts, terms, headings, lang)
+            summary = None
+            if data is not None:
+                summary = Summary.from_dict(orjson.loads(data))
+                summary.doc_id = doc_id
+                if self.hide_unsupported:
+                    summary = without_unsupported(summary)
             hits.append(
                 Hit(
-                    id=d.id,
-                    external_id=d.external_id,
-                    title=d.title,
-                    source=d.source,
-                    url=d.url,
-                    published_at=d.published_at,
-                    date_only=d.date_only,
-                    doc_type=d.doc_type,
-                    lang=d.lang,
+                    id=doc_id,
+                    external_id=ext,
+                    title=title,
+                    source=source,
+                    url=url,
+                    published_at=datetime.fromisoformat(published) if published else None,
+                    date_only=bool(date_only),
+                    doc_type=doc_type,
+                    lang=lang,
                     score=score,
                     snippet=text,
-                    snippet_paragraph=n,
+                    snippet_paragraph=i + 1 if i is not None else None,
                     highlights=spans,
-                    excerpt=excerpt(d),
-                    summary=summaries.get(d.id),
+                    excerpt=excerpt_of(texts, lang, headings),
+                    summary=summary,
+                    pages=pages or None,
                 )
             )
         return hits

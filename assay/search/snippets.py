@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Container
 from functools import lru_cache
 
-from ..model import Document, Paragraph
+from ..model import Document
 from ..text.normalize import fold
 
 SNIPPET_CHARS = 160
@@ -14,72 +15,87 @@ EXCERPT_CHARS = {"zh": 200, "en": 420}
 
 
 @lru_cache(maxsize=4096)
-def _pattern(terms: tuple[str, ...]) -> re.Pattern:
-    """One alternation of all terms (longest first); Latin terms match at a word start, as prefixes
-    (stems: export → exports)."""
-    parts = []
-    for t in sorted(terms, key=len, reverse=True):
-        parts.append(r"(?<![a-z0-9])" + re.escape(t) + r"[a-z0-9]*" if t.isascii() else re.escape(t))
-    return re.compile("|".join(parts))
+def _pattern(term: str) -> re.Pattern:
+    """A term as a pattern: Latin terms match at a word start, as prefixes (stems: export → exports). The
+    word-start test is a look-behind placed *after* the term, so the pattern begins with a literal and the
+    regex engine skips ahead to it (a leading look-behind made the scan ~13× slower)."""
+    e = re.escape(term)
+    return re.compile(f"{e}(?<![a-z0-9]{e})[a-z0-9]*" if term.isascii() else e)
 
 
-def best_paragraph(doc: Document, terms: list[str]) -> tuple[Paragraph | None, list[tuple[int, int, str]]]:
-    """The paragraph holding the most distinct query terms (then the most matches; text before headings).
+def _matches(folded: str, terms: list[str]) -> list[tuple[int, int, str]]:
+    """Non-overlapping matches of the terms, left to right; where two start at the same place the longer
+    term wins. One literal scan per term (faster than one alternation: each can skip ahead)."""
+    if len(terms) == 1:
+        t = terms[0]
+        return [(m.start(), m.end(), t) for m in _pattern(t).finditer(folded)]
+    found = [(m.start(), -len(t), m.end(), t) for t in terms for m in _pattern(t).finditer(folded)]
+    found.sort()
+    out, reach = [], 0
+    for a, _, b, t in found:
+        if a >= reach:
+            out.append((a, b, t))
+            reach = b
+    return out
+
+
+def best_paragraph(
+    texts: list[str], terms: list[str], headings: Container[int] = ()
+) -> tuple[int | None, list[tuple[int, int, str]], bool]:
+    """(index of the paragraph holding the most distinct query terms (then the most matches; text before
+    headings), its matches, whether their offsets hold on the original text).
 
     The whole document is folded and scanned once; matches are assigned to paragraphs by offset."""
-    if not terms or not doc.paragraphs:
-        return None, []
-    texts = [p.text for p in doc.paragraphs]
-    folded = fold("\n".join(texts))
+    if not terms or not texts:
+        return None, [], True
+    joined = "\n".join(texts)
+    folded = fold(joined)
+    if len(folded) != len(joined):  # folding changed lengths: one paragraph at a time
+        return _best_by_paragraph(texts, terms, headings)
     starts, pos = [], 0
     for t in texts:
         starts.append(pos)
         pos += len(t) + 1
-    if pos - 1 != len(folded):  # folding changed lengths: fall back to one paragraph at a time
-        return _best_by_paragraph(doc, terms)
     found: dict[int, list[tuple[int, int, str]]] = {}
-    for m in _pattern(tuple(terms)).finditer(folded):
-        i = bisect_right(starts, m.start()) - 1
+    for a, b, t in _matches(folded, terms):
+        i = bisect_right(starts, a) - 1
         base = starts[i]
-        found.setdefault(i, []).append((m.start() - base, m.end() - base, _term_of(m.group(0), terms)))
+        found.setdefault(i, []).append((a - base, b - base, t))
     best, best_key = None, (0.0, 0)
     for i, spans in found.items():
-        p = doc.paragraphs[i]
-        key = (len({s[2] for s in spans}) - (0.5 if p.kind != "text" else 0.0), len(spans))
+        key = (len({s[2] for s in spans}) - (0.5 if i in headings else 0.0), len(spans))
         if key > best_key:
             best, best_key = i, key
     if best is None:
-        return None, []
-    return doc.paragraphs[best], found[best]
+        return None, [], True
+    return best, found[best], True
 
 
-def _term_of(matched: str, terms: list[str]) -> str:
-    for t in terms:
-        if matched.startswith(t):
-            return t
-    return matched
-
-
-def _best_by_paragraph(doc: Document, terms: list[str]) -> tuple[Paragraph | None, list[tuple[int, int, str]]]:
-    pattern = _pattern(tuple(terms))
-    best, best_key, best_spans = None, (0.0, 0), []
-    for p in doc.paragraphs:
-        spans = [(m.start(), m.end(), _term_of(m.group(0), terms)) for m in pattern.finditer(fold(p.text))]
+def _best_by_paragraph(
+    texts: list[str], terms: list[str], headings: Container[int]
+) -> tuple[int | None, list[tuple[int, int, str]], bool]:
+    best, best_key, best_spans, exact = None, (0.0, 0), [], True
+    for i, text in enumerate(texts):
+        folded = fold(text)
+        spans = _matches(folded, terms)
         if not spans:
             continue
-        key = (len({s[2] for s in spans}) - (0.5 if p.kind != "text" else 0.0), len(spans))
+        key = (len({s[2] for s in spans}) - (0.5 if i in headings else 0.0), len(spans))
         if key > best_key:
-            best, best_key, best_spans = p, key, spans
-    return best, best_spans
+            best, best_key, best_spans, exact = i, key, spans, len(folded) == len(text)
+    return best, best_spans, exact
 
 
-def snippet(doc: Document, terms: list[str]) -> tuple[str, int | None, list[tuple[int, int]]]:
-    """(snippet text, its paragraph number, highlight spans within the snippet)."""
-    p, spans = best_paragraph(doc, terms) if terms else (None, [])
-    if p is None:
-        return excerpt(doc, SNIPPET_CHARS), None, []
-    text = p.text
-    if len(fold(text)) != len(text):  # folding changed lengths: offsets cannot be trusted
+def snippet_of(
+    texts: list[str], terms: list[str], headings: Container[int] = (), lang: str = "zh"
+) -> tuple[str, int | None, list[tuple[int, int]]]:
+    """(snippet text, the index of its paragraph, highlight spans within the snippet) of a document given
+    as its paragraphs' texts (``headings``: the indexes of the ones that are not body text)."""
+    i, spans, exact = best_paragraph(texts, terms, headings) if terms else (None, [], True)
+    if i is None:
+        return excerpt_of(texts, lang, headings, SNIPPET_CHARS), None, []
+    text = texts[i]
+    if not exact:  # folding changed lengths: offsets cannot be trusted
         spans = []
     start, end = 0, len(text)
     if len(text) > SNIPPET_CHARS:
@@ -92,22 +108,38 @@ def snippet(doc: Document, terms: list[str]) -> tuple[str, int | None, list[tupl
     out = prefix + text[start:end] + suffix
     shift = len(prefix) - start
     hl = [(a + shift, b + shift) for a, b, _ in spans if a >= start and b <= end]
-    return out, p.n, hl
+    return out, i, hl
 
 
-def excerpt(doc: Document, chars: int | None = None) -> str:
+def excerpt_of(texts: list[str], lang: str, headings: Container[int] = (), chars: int | None = None) -> str:
     """The opening of the body, ending in "..." as in the reference page when cut."""
-    limit = chars or EXCERPT_CHARS.get(doc.lang, 300)
+    limit = chars or EXCERPT_CHARS.get(lang, 300)
     out = ""
-    for p in doc.paragraphs:
-        if p.kind != "text":
+    for i, text in enumerate(texts):
+        if i in headings:
             continue
-        out = f"{out} {p.text}" if out else p.text
+        out = f"{out} {text}" if out else text
         if len(out) >= limit:
             break
     if len(out) > limit:
         return out[:limit].rstrip() + " ..."
     return out
+
+
+def _parts(doc: Document) -> tuple[list[str], set[int]]:
+    return [p.text for p in doc.paragraphs], {i for i, p in enumerate(doc.paragraphs) if p.kind != "text"}
+
+
+def snippet(doc: Document, terms: list[str]) -> tuple[str, int | None, list[tuple[int, int]]]:
+    """(snippet text, its paragraph number, highlight spans within the snippet)."""
+    texts, headings = _parts(doc)
+    text, i, hl = snippet_of(texts, terms, headings, doc.lang)
+    return text, (doc.paragraphs[i].n if i is not None else None), hl
+
+
+def excerpt(doc: Document, chars: int | None = None) -> str:
+    texts, headings = _parts(doc)
+    return excerpt_of(texts, doc.lang, headings, chars)
 
 
 def mark(text: str, spans: list[tuple[int, int]], before: str, after: str) -> str:

@@ -344,6 +344,30 @@ class SqliteStore(QueueMixin, WebMixin):
             rows = self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE id IN ({marks})", ids).fetchall()
         return {r[0]: self._doc(r) for r in rows}
 
+    def cards(self, ids: list[str], backends: tuple[str, ...], version: int) -> dict[str, tuple]:
+        """What a result card needs, in one query: (id, external_id, title, source, url, published_at,
+        date_only, doc_type, lang, paragraphs JSON, summary JSON or None) by id. The summary is the first
+        of ``backends`` that has one for the document's text (and template version)."""
+        if not ids:
+            return {}
+        joins, datas, params = [], [], []
+        for k, backend in enumerate(backends):
+            joins.append(
+                f" LEFT JOIN summaries s{k} ON s{k}.content_hash = d.content_hash"
+                f" AND s{k}.backend = ? AND s{k}.template_version = ?"
+            )
+            datas.append(f"s{k}.data")
+            params += [backend, version]
+        summary = f"COALESCE({', '.join(datas)})" if len(datas) > 1 else datas[0] if datas else "NULL"
+        sql = (
+            "SELECT d.id, d.external_id, d.title, d.source, d.url, d.published_at, d.date_only, d.doc_type,"
+            f" d.lang, d.paragraphs, {summary} FROM documents d{''.join(joins)}"
+            f" WHERE d.id IN ({','.join('?' * len(ids))})"
+        )
+        with self._lock:
+            rows = self.db.execute(sql, [*params, *ids]).fetchall()
+        return {r[0]: r for r in rows}
+
     def external_ids(self, doc_id: str) -> list[str]:
         with self._lock:
             rows = self.db.execute("SELECT external_id FROM external_ids WHERE doc_id = ?", (doc_id,)).fetchall()

@@ -61,8 +61,17 @@ def to_simplified(text: str) -> str:
 _FULLWIDTH_ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
 
 
+@lru_cache(maxsize=1)
+def _special() -> re.Pattern:
+    """Any character that ``fold`` does more to than lower-casing: full-width letters and digits, the
+    ideographic space, traditional characters. Most text has none, and one scan tells."""
+    return re.compile(_FULLWIDTH_ALNUM.pattern[:-1] + _traditional().pattern[1:])
+
+
 def fold(text: str) -> str:
     """The form of text that the index and queries both see."""
+    if _special().search(text) is None:
+        return text.lower()
     if _FULLWIDTH_ALNUM.search(text):  # full-width punctuation alone does not matter to matching
         text = text.translate(_FULLWIDTH)
     return to_simplified(text).lower()
