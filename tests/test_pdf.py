@@ -222,3 +222,15 @@ def test_cover_metadata_as_document_tags(reports):
     path = data_file(PDF_DIR) / "report_18.pdf"
     doc = pdf_document(path, path.read_bytes(), ZoneInfo("Asia/Shanghai"))
     assert [t for t in doc.tags if t.startswith("analyst:")] == ["analyst:陈奥林", "analyst:李辰", "analyst:孟繁雪"]
+
+
+def test_cover_contact_block_is_not_body_text(reports):
+    """Analysts' names, titles, licence numbers, e-mails and phones on the cover are metadata, not paragraphs
+    (a summary quoted "Email:fengjr@htsec.com证书:S0850512080006分析师:罗蕾" as a core insight)."""
+    contact = re.compile(r"@|[SA]\d{12,13}|执业证书|证书编号|(?<!的)分析师[:：（(]|^联系人")
+    for name, (content, _) in reports.items():
+        cover_text = [p.text for p in content.paragraphs if p.page == 1]
+        assert not [t for t in cover_text if contact.search(t)], name
+        assert not [t for t in cover_text if t in content.meta.analysts], name
+    kept = [p.text for p in reports["report_09.pdf"][0].paragraphs if p.page == 1]
+    assert any("推荐金股的分析师信息" in t for t in kept)  # a sentence about analysts stays

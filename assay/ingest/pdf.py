@@ -41,6 +41,16 @@ _BACK_MATTER = re.compile(
 _CONTENTS = re.compile(r"^(?:正文)?目录$|^(?:图|表|图表|插图|表格)目录$|^Contents$", re.I)
 # the cover's list of the broker's earlier reports: 《题目》2020.07.05 (one or more)
 _CITED = re.compile(r"^《.+》\s?[-—–]{0,2}\s?(?:\d{4}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?)?$")
+# the cover's contact block (analysts, licence numbers, e-mails, phones): page furniture, not body text
+_CONTACT_MARK = re.compile(r"@|[SA]\d{12,13}|分析师|研究员|研究助理|联系人|执业|执证|证书")
+_CONTACT_TOKEN = re.compile(
+    r"[\w.\-]{1,64}@[\w.\-]{1,64}|[SA]\d{12,13}|SFC\s?CE\s?(?:No\.?|Ref)\s?[:：]?\s?[A-Z]{3}\d{3}|"
+    r"(?:证券|首席)?分析师|研究员|研究助理|联系人|团队|SAC|E-?\s?MAIL|邮箱|邮件|电话|Tel|"
+    r"(?:证券投资咨询)?(?:执业资格|执业|执证)?证书(?:编号|编码|号)?|(?:执业|执证)(?:编号|编码|号)|"
+    r"[（(]?\+?\d{2,5}[)）]?[\d\-\s×]{6,20}\d",
+    re.I,
+)
+_CONTACT_LEFT = 4  # characters a contact paragraph may keep once its tokens are gone: one more name
 _JUNK = re.compile(r"^[A-Za-z0-9+/=]{30,}$")  # watermark codes some report sites stamp on pages
 _NUMERIC = re.compile(r"^[\d\s.,%+\-–—/:()（）|]+$")
 _SENT_END = "。！？；：!?;:"
@@ -134,14 +144,34 @@ def read_pdf(raw: bytes) -> PdfContent:
     if not any(pages):
         raise RecordError(f"PDF without a text layer ({len(pages)} pages; scanned images are not read)")
     body = drop_repeated(drop_contents(pages))
+    meta = read_meta(pages[0] if pages else [], pages, info)
     paragraphs = drop_back_matter(build_paragraphs(body))
-    paragraphs = [p for p in paragraphs if not (p.page == 1 and _CITED.match(p.text))]
+    paragraphs = [
+        p for p in paragraphs if not (p.page == 1 and (_CITED.match(p.text) or is_contact(p.text, meta.analysts)))
+    ]
     for i, p in enumerate(paragraphs, 1):
         p.n = i
     if not paragraphs:
         raise RecordError("PDF without readable text")
-    meta = read_meta(pages[0] if pages else [], pages, info)
     return PdfContent(paragraphs, meta, len(pages), pages[0])
+
+
+def is_contact(text: str, analysts: list[str]) -> bool:
+    """A paragraph of the cover's contact block: analysts with their titles, licence numbers, e-mails and
+    phones, and at most one more name (a contact's, a research assistant's) besides."""
+    if "申明" in text or "声明" in text:  # the analysts' certification: a disclaimer, kept as the body has it
+        return False
+    if not _CONTACT_MARK.search(text):  # a name alone: an analyst's
+        word = re.sub(r"[\W_]+", "", text)
+        return bool(word) and not re.sub(r"[\W_]+", "", _drop_names(word, analysts))
+    left = re.sub(r"[\W_]+", "", _drop_names(_CONTACT_TOKEN.sub("", text), analysts))
+    return len(left) <= _CONTACT_LEFT
+
+
+def _drop_names(text: str, names: list[str]) -> str:
+    for name in names:
+        text = text.replace(name, "")
+    return text
 
 
 def _open(raw: bytes):
