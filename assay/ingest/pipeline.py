@@ -95,17 +95,17 @@ class _Preparer:
         self._db: sqlite3.Connection | None = None
         self._summarizer = None
 
-    def _known(self, doc_id: str) -> tuple[str, str] | None:
-        """(content_hash, ingested_at) of the stored version of a document, if any."""
-        if self.db_path is None or not self.db_path.exists():
-            return None
+    def _known(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """(content_hash, ingested_at) of the stored version of each document that has one (one query)."""
+        if not ids or self.db_path is None or not self.db_path.exists():
+            return {}
         if self._db is None:
             self._db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
         try:
-            sql = "SELECT content_hash, ingested_at FROM documents WHERE id = ?"
-            return self._db.execute(sql, (doc_id,)).fetchone()
+            sql = f"SELECT id, content_hash, ingested_at FROM documents WHERE id IN ({','.join('?' * len(ids))})"
+            return {r[0]: (r[1], r[2]) for r in self._db.execute(sql, ids)}
         except sqlite3.OperationalError:
-            return None
+            return {}
 
     def summarizer(self):
         if self._summarizer is None:
@@ -115,19 +115,32 @@ class _Preparer:
         return self._summarizer
 
     def __call__(self, item: Item) -> Prepared:
-        out = Prepared(item.label, raw=item.raw)
-        try:
-            doc = self._document(item)
-        except InputError as exc:
-            out.error = exc.message
+        return self.prepare([item])[0]
+
+    def prepare(self, items: list[Item]) -> list[Prepared]:
+        """Parse every item, look the documents up in the store together, then do the work for the new and
+        changed ones."""
+        parsed: list[tuple[Prepared, Document | None]] = []
+        for item in items:
+            out = Prepared(item.label, raw=item.raw)
+            try:
+                doc = self._document(item)
+            except InputError as exc:
+                out.error = exc.message
+                doc = None
             out.note = item.note
-            return out
-        out.note = item.note
+            parsed.append((out, doc))
+        known = self._known([doc.id for _, doc in parsed if doc is not None])
+        for out, doc in parsed:
+            if doc is not None:
+                self._finish(out, doc, known.get(doc.id))
+        return [out for out, _ in parsed]
+
+    def _finish(self, out: Prepared, doc: Document, known: tuple[str, str] | None) -> None:
         out.entry = RowEntry(doc.id, doc.content_hash, doc.external_id, ())
-        known = self._known(doc.id)
         if known and known[0] == doc.content_hash:
             out.unchanged = True
-            return out
+            return
         now = datetime.now(UTC)
         # an update keeps its first ingest time (the store keeps it too): as-of pagination stays stable
         doc.ingested_at = datetime.fromisoformat(known[1]) if known else now
@@ -138,7 +151,6 @@ class _Preparer:
             summary = verify_summary(self.summarizer().summarize(doc), doc)  # every backend's bullets are checked
             out.entry.summary = summary_row(summary, doc.content_hash)
         out.raw = b""
-        return out
 
     def _document(self, item: Item) -> Document:
         if item.kind == "line":
@@ -176,7 +188,7 @@ def _init_worker(settings: Settings, db_path: Path) -> None:
 
 def _work(items: list[Item]) -> list[Prepared]:
     assert _worker is not None
-    return sign([_worker(i) for i in items])
+    return sign(_worker.prepare(items))
 
 
 def sign(prepared: list[Prepared]) -> list[Prepared]:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
+
 from ..errors import InputError, RecordError
 from .decode import decode
 
@@ -138,10 +140,13 @@ def parse_line(item: Item) -> Item:
             return item
         item.note = f"decoded as {codec}"
     try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        item.error = RecordError(f"invalid JSON: {exc.msg} at column {exc.colno}")
-        return item
+        record = orjson.loads(text)  # the C parser; json's takes what it refuses (NaN, huge integers)
+    except orjson.JSONDecodeError:
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            item.error = RecordError(f"invalid JSON: {exc.msg} at column {exc.colno}")
+            return item
     if not isinstance(record, dict):
         item.error = RecordError(f"expected a JSON object, got {type(record).__name__}")
         return item

@@ -162,7 +162,7 @@ class Evidence:
         return self._years
 
     def check(self, text: str, cites: list[int]) -> Verdict:
-        claim = _CITE_MARKS.sub("", text).strip()
+        claim = (_CITE_MARKS.sub("", text) if "[" in text else text).strip()
         if not claim:
             return Verdict("unchecked", "empty bullet")
         if not cites:
