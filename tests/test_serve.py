@@ -81,3 +81,35 @@ def test_serve_answers_over_http_and_needs_keys_when_not_local_only(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_cli_ingest_beside_a_running_server_that_has_written(tmp_path):
+    """The server takes the index writer for an upload and gives it back: `assay ingest` in another process
+    can write while the server runs, and the server's searches then find what it added."""
+    assay("ingest", str(DEMO), home=tmp_path)
+    port = free_port()
+    env = {"ASSAY_HOME": str(tmp_path), "ASSAY_WORKERS": "1", "PATH": ""}
+    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/api/health", proc)
+        status, body = post_json(f"{base}/api/documents", {"title": "上传", "text": "服务器写入的钨矿文档。"})
+        assert status == 200 and body["added"] == 1
+        extra = tmp_path / "extra.md"
+        extra.write_text("# 命令行写入\n\n服务器运行时由命令行写入的 Zorblaxite 矿新闻。\n", encoding="utf-8")
+        query = f"{base}/api/search?q=zorblaxite"
+        with urllib.request.urlopen(query) as r:
+            assert json.loads(r.read())["total"] == 0
+        out = assay("ingest", str(extra), home=tmp_path)
+        assert "added 1" in out.stdout + out.stderr
+        deadline = time.monotonic() + 10  # the server's reader picks the commit up on its own
+        found = 0
+        while time.monotonic() < deadline and not found:
+            with urllib.request.urlopen(query) as r:
+                found = json.loads(r.read())["total"]
+            time.sleep(0.2)
+        assert found == 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -43,6 +43,7 @@ FILE_KINDS = ("text", "html", "pdf", "docx")
 CHUNK = 64  # items per task sent to a worker
 CHUNK_BYTES = 256 * 1024  # or fewer items, when they are large files
 IN_FLIGHT = 32  # chunks out with the workers or waiting for the writer, at most
+WRITER_WAIT = 30.0  # seconds to wait for another process's ingest to finish with the index
 
 
 @dataclass
@@ -280,17 +281,20 @@ class Ingestor:
         # is built, so they share it)
         fold_table()
         pool = self._pool()
+        held = self.index.holds_writer
         try:
             return self._run(paths, pool)
         finally:
             if pool is not None:
                 pool.terminate()
                 pool.join()
+            if not held:  # let a later ingest (another process: CLI beside a running server) have it
+                self.index.release()
 
     def _run(self, paths: list[Path], pool) -> IngestReport:
         report = IngestReport()
         self.index.catch_up(self.store)
-        self.index.writer()  # hold the writer for the whole run: one ingest at a time
+        self.index.writer(wait=WRITER_WAIT)  # hold the writer for the whole run: one ingest at a time
         self.clusters.catch_up()  # documents stored before clustering existed, or written around the pipeline
         pending: list[Prepared] = []
         since_commit, last_seq = 0, self.index.seq

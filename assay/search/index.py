@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -110,14 +111,24 @@ class FullTextIndex:
     def seq(self) -> int:
         return int(self._read_state().get("seq", 0))
 
-    def writer(self) -> tantivy.IndexWriter:
-        """The one writer (held until ``close``). Raises StoreError if another process holds it."""
-        if self._writer is None:
+    def writer(self, wait: float = 0.0) -> tantivy.IndexWriter:
+        """The one writer (held until ``release`` or ``close``). Waits up to ``wait`` seconds for another
+        process to release it, then raises StoreError."""
+        deadline = time.monotonic() + wait
+        while self._writer is None:
             try:
                 self._writer = self.index.writer(heap_size=256_000_000, num_threads=1)
             except ValueError as exc:
-                raise StoreError(f"the index is being written by another assay process ({exc})") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"the index is being written by another assay process ({exc}); try again when it is done"
+                    ) from exc
+                time.sleep(0.2)
         return self._writer
+
+    @property
+    def holds_writer(self) -> bool:
+        return self._writer is not None
 
     def try_writer(self) -> tantivy.IndexWriter | None:
         try:
@@ -125,10 +136,15 @@ class FullTextIndex:
         except StoreError:
             return None
 
-    def close(self) -> None:
+    def release(self) -> None:
+        """Let go of the writer (after its merges), so another process (``assay ingest`` beside a running
+        ``assay serve``) can write. Nothing uncommitted may be pending."""
         if self._writer is not None:
             self._writer.wait_merging_threads()
             self._writer = None
+
+    def close(self) -> None:
+        self.release()
 
     # -- writes -----------------------------------------------------------------------------------
     def add(self, fields: Iterable[dict], replace: bool = True) -> None:
@@ -150,12 +166,21 @@ class FullTextIndex:
         self.index.reload()
 
     def catch_up(self, store, progress: Progress | None = None) -> int:
-        """Replay store changes the index has not seen. Returns how many documents were re-indexed."""
+        """Replay store changes the index has not seen. Returns how many documents were re-indexed. A writer
+        taken for this is released again."""
         seq = self.seq
         if store.last_seq() <= seq:
             return 0
+        held = self.holds_writer
         if self.try_writer() is None:
             return 0  # an ingest in another process holds the writer and will commit itself
+        try:
+            return self._catch_up(store, seq, progress)
+        finally:
+            if not held:
+                self.release()
+
+    def _catch_up(self, store, seq: int, progress: Progress | None) -> int:
         if seq == 0:  # a new (or wiped) index: the change log may have been pruned, so read the store
             return self.rebuild(store, progress)
         last, ids = store.changes_since(seq)
