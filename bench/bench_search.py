@@ -1,12 +1,14 @@
 """Search benchmark: latency of the library call against the raw engine, in one run.
 
 For each query and both sorts it times ``Workspace(settings).searcher.search(query, sort=..., limit=10)``
-(parse, build the tantivy query, search, fetch documents and summaries from SQLite, snippets) and the raw
+(parse, build the tantivy query, search, group the top documents into stories, fetch documents and summaries
+from SQLite, snippets, the stories' other members) and the raw
 engine: the very tantivy query object and arguments the library passed (captured from its first call),
 run as ``index.searcher().search(q, 10, ...)`` — no parsing, no hit assembly. The two are timed
 alternately. Reported: p50 / p99 in ms, ours / raw, the extra ms over raw (p50), the hit count (which
-shows the query's frequency class), the mean time of the library's stages (engine: parse + build +
-tantivy + ids; hits: documents, summaries and snippets), and the peak RSS of this process.
+shows the query's frequency class), the mean time of the library's stages (engine: build + tantivy + ids;
+stories: cluster lookups; cards: documents and summaries in one query (cards_sql) + snippets; similar: the
+stories' members), and the peak RSS of this process.
 
     python bench/bench_search.py                                  # reuses /tmp/assay-bench/store-200000
     python bench/bench_search.py --data-dir DIR --reps 300        # any existing data dir
@@ -98,28 +100,36 @@ def _pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
-def _time_pair(ours, raw, reps: int, warmup: int) -> tuple[list[float], list[float]]:
-    """Time two calls alternately, so load from elsewhere on the machine hits both alike."""
+def _time_alternately(fns, reps: int, warmup: int) -> list[list[float]]:
+    """Time the calls in turn, so load from elsewhere on the machine hits them alike."""
     for _ in range(warmup):
-        ours()
-        raw()
-    a, b = [], []
+        for fn in fns:
+            fn()
+    outs: list[list[float]] = [[] for _ in fns]
     for _ in range(reps):
-        for fn, out in ((ours, a), (raw, b)):
+        for fn, out in zip(fns, outs, strict=True):
             t = time.perf_counter()
             fn()
             out.append((time.perf_counter() - t) * 1000)
-    return a, b
+    return outs
+
+
+def _raw_with_ids(index, q, a, k):
+    """The raw engine's top-k as a user of tantivy gets it: the search, then each hit's stored id."""
+    searcher = index.searcher()
+    res = searcher.search(q, *a, **k)
+    return [searcher.doc(addr)["id"][0] for _, addr in res.hits]
 
 
 def _stage_timers(ws) -> dict[str, list[float]]:
     """Wrap the searcher's stages (instance attributes only) to see where the library's time goes."""
     spent: dict[str, list[float]] = {}
     for obj, name, label in (
-        (ws.searcher, "_run", "engine"),
-        (ws.searcher, "_hits", "hits"),
-        (ws.store, "get_documents", "docs"),
-        (ws.store, "summaries_for", "summaries"),
+        (ws.searcher, "_top", "engine"),  # build the query, tantivy, the ids of the top documents
+        (ws.searcher, "_group", "stories"),  # the top documents' story clusters (collapsed search)
+        (ws.searcher, "_hits", "cards"),  # documents + summaries (one query), snippets, excerpts
+        (ws.store, "cards", "cards_sql"),
+        (ws.searcher, "_attach_similar", "similar"),  # the other members of the shown stories
     ):
         fn = getattr(obj, name, None)
         if fn is None:
@@ -156,12 +166,15 @@ def bench(ws, reps: int, warmup: int) -> list[dict]:
             q, a, k = cap.calls[-1]  # the last tantivy call is the one whose hits were used
             for v in stages.values():
                 v.clear()
-            ours, raw = _time_pair(
-                lambda: searcher.search(query, **args),  # noqa: B023
-                lambda: index.searcher().search(q, *a, **k),
+            ours, raw, raw_ids = _time_alternately(
+                (
+                    lambda: searcher.search(query, **args),  # noqa: B023
+                    lambda: index.searcher().search(q, *a, **k),  # noqa: B023
+                    lambda: _raw_with_ids(index, q, a, k),  # noqa: B023
+                ),
                 reps,
                 warmup,
-            )  # noqa: B023
+            )
             row = {
                 "class": cls,
                 "query": query,
@@ -174,15 +187,19 @@ def bench(ws, reps: int, warmup: int) -> list[dict]:
                 "p99_ms": round(_pct(ours, 99), 2),
                 "raw_p50_ms": round(statistics.median(raw), 3),
                 "raw_p99_ms": round(_pct(raw, 99), 3),
+                "raw_ids_p50_ms": round(statistics.median(raw_ids), 3),
+                "window": a[0] if a else None,
             }
             row["ratio_p50"] = round(row["p50_ms"] / max(row["raw_p50_ms"], 1e-3), 1)
+            row["ratio_ids_p50"] = round(row["p50_ms"] / max(row["raw_ids_p50_ms"], 1e-3), 1)
             row["overhead_p50_ms"] = round(row["p50_ms"] - row["raw_p50_ms"], 2)
             row["stage_mean_ms"] = {k: round(sum(v) / (reps + warmup), 2) for k, v in stages.items() if v}
             rows.append(row)
             print(
                 f"{cls:<7}{_label(query, args):<22}{sort:<10}{result.total:>7}{row['p50_ms']:>7}"
-                f"{row['p99_ms']:>7}{row['raw_p50_ms']:>8}{row['raw_p99_ms']:>8}{row['ratio_p50']:>7}"
-                f"{row['overhead_p50_ms']:>7}  " + " ".join(f"{k} {v}" for k, v in row["stage_mean_ms"].items()),
+                f"{row['p99_ms']:>7}{row['raw_p50_ms']:>8}{row['raw_p99_ms']:>8}{row['raw_ids_p50_ms']:>8}"
+                f"{row['ratio_p50']:>7}{row['ratio_ids_p50']:>7}{row['overhead_p50_ms']:>7}  "
+                + " ".join(f"{k} {v}" for k, v in row["stage_mean_ms"].items()),
                 flush=True,
             )
     return rows
@@ -216,16 +233,18 @@ def main() -> None:
     )
     print(
         f"{'class':<7}{'query':<22}{'sort':<10}{'hits':>7}{'p50':>7}{'p99':>7}{'raw p50':>8}{'raw p99':>8}"
-        f"{'ratio':>7}{'extra':>7}  mean per stage (ours)"
+        f"{'+ids':>8}{'ratio':>7}{'r+ids':>7}{'extra':>7}  mean per stage (ours)"
     )
     rows = bench(ws, args.reps, args.warmup)
     ws.close()
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    worst = {k: max(r[k] for r in rows) for k in ("p50_ms", "p99_ms", "ratio_p50", "overhead_p50_ms")}
+    keys = ("p50_ms", "p99_ms", "ratio_p50", "ratio_ids_p50", "overhead_p50_ms")
+    worst = {k: max(r[k] for r in rows) for k in keys}
     print(
         f"\nworst p50 {worst['p50_ms']} ms, worst p99 {worst['p99_ms']} ms, worst ours/raw (p50) "
-        f"{worst['ratio_p50']}×, worst extra time over raw (p50) {worst['overhead_p50_ms']} ms "
+        f"{worst['ratio_p50']}× (over raw + ids {worst['ratio_ids_p50']}×), worst extra time over raw (p50) "
+        f"{worst['overhead_p50_ms']} ms "
         "(targets: 5 ms, 25 ms, 3×)"
     )
     print(
