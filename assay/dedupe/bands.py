@@ -1,4 +1,6 @@
-"""The LSH buckets in memory: band key → signature numbers, as sorted numpy runs (no Python object per key).
+"""The LSH buckets in memory: band key → signature numbers, as sorted numpy runs (no Python object per key),
+and each signature's sketch (distinct shingles, 16-bit MinHash values), so that candidates can be weighed
+before anything is read from the store.
 
 The store keeps each document's band keys (``dupe_signatures.bands``); this index is derived from them, like
 the full-text index from the documents. It is loaded once per process and data directory, then follows the
@@ -9,7 +11,10 @@ harmless: a candidate whose signature row is gone is dropped when candidates are
 
 New keys arrive a batch at a time as a sorted run; runs are merged when the newer is at least half the
 size of the older (a merge of two sorted runs is linear with a stable sort), so a lookup searches a few
-runs and the total merge work stays near n log n.
+runs and the total merge work stays near n log n. Sketches are kept in arrays in signature-number order
+(numbers arrive in increasing order), grown by doubling; a signature without one (written before sketches
+existed) has a distinct-shingle count of -1, or no row. These sketches only rule candidates out: the ones
+kept are weighed again with the sketches read from the store (``StoryClusters._members``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .signature import NUM_PERM
+
 _EMPTY_KEYS = np.zeros(0, dtype=np.int64)
 _EMPTY_NS = np.zeros(0, dtype=np.int64)
 
@@ -29,21 +36,43 @@ class BandIndex:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted keys, signature numbers), oldest first
         self.max_n = 0
         self.lock = threading.Lock()
+        self._clear_sketches()
+
+    def _clear_sketches(self) -> None:
+        self.count = 0  # signatures with a row in the arrays below (the first ``count`` rows are used)
+        self.ns = np.zeros(0, dtype=np.int64)  # signature numbers, increasing
+        self.shingles = np.zeros(0, dtype=np.int64)  # distinct shingles, -1: no sketch
+        self.sketches = np.zeros((0, NUM_PERM), dtype=np.uint16)
 
     def __len__(self) -> int:
         return sum(len(k) for k, _ in self.runs)
 
     @property
     def nbytes(self) -> int:
-        return sum(k.nbytes + n.nbytes for k, n in self.runs)
+        return (
+            sum(k.nbytes + n.nbytes for k, n in self.runs)
+            + self.ns.nbytes
+            + self.shingles.nbytes
+            + self.sketches.nbytes
+        )
 
     def clear(self) -> None:
         self.runs, self.max_n = [], 0
+        self._clear_sketches()
 
-    def add(self, ns: np.ndarray, keys: np.ndarray) -> None:
-        """Add documents ``ns`` with their band keys (a documents × bands array)."""
+    def add(
+        self,
+        ns: np.ndarray,
+        keys: np.ndarray,
+        sketches: np.ndarray | None = None,
+        shingles: np.ndarray | None = None,
+    ) -> None:
+        """Add documents ``ns`` (increasing, above those added before) with their band keys (a documents ×
+        bands array) and, where known, their sketches (documents × NUM_PERM uint16) and distinct shingles
+        (-1 for a document without a sketch)."""
         if not len(ns):
             return
+        self._add_sketches(np.asarray(ns, dtype=np.int64), sketches, shingles)
         flat_ns = np.repeat(np.asarray(ns, dtype=np.int64), keys.shape[1])
         flat_keys = np.asarray(keys, dtype=np.int64).ravel()
         order = np.argsort(flat_keys, kind="stable")
@@ -55,6 +84,36 @@ class BandIndex:
             order = np.argsort(keys_, kind="stable")  # two sorted runs: timsort merges them in linear time
             self.runs.append((keys_[order], ns_[order]))
 
+    def _add_sketches(self, ns: np.ndarray, sketches: np.ndarray | None, shingles: np.ndarray | None) -> None:
+        if self.count and ns[0] <= self.ns[self.count - 1]:
+            self._clear_sketches()  # cannot happen as the store numbers signatures; unknown sketches are only slower
+        need = self.count + len(ns)
+        if need > len(self.ns):
+            cap = max(need, 2 * len(self.ns), 1024)
+            grown_ns = np.zeros(cap, dtype=np.int64)
+            grown_shingles = np.full(cap, -1, dtype=np.int64)
+            grown_sketches = np.zeros((cap, NUM_PERM), dtype=np.uint16)
+            grown_ns[: self.count] = self.ns[: self.count]
+            grown_shingles[: self.count] = self.shingles[: self.count]
+            grown_sketches[: self.count] = self.sketches[: self.count]
+            self.ns, self.shingles, self.sketches = grown_ns, grown_shingles, grown_sketches
+        rows = slice(self.count, need)
+        self.ns[rows] = ns
+        if sketches is None or shingles is None:
+            self.shingles[rows] = -1
+        else:
+            self.shingles[rows] = shingles
+            self.sketches[rows] = sketches
+        self.count = need
+
+    def sketch_rows(self, ns: np.ndarray) -> np.ndarray:
+        """The row of each signature number in ``sketches`` / ``shingles`` (-1: not here)."""
+        ns = np.asarray(ns, dtype=np.int64)
+        known = self.ns[: self.count]
+        rows = np.minimum(np.searchsorted(known, ns), max(self.count - 1, 0))
+        found = (known[rows] == ns) if self.count else np.zeros(len(ns), dtype=bool)
+        return np.where(found, rows, -1)
+
     def matches(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(position in ``keys`` flattened, signature number) for every key found: one pair per entry."""
         flat = np.asarray(keys, dtype=np.int64).ravel()
@@ -63,13 +122,13 @@ class BandIndex:
         positions, found = [], []
         for run_keys, run_ns in self.runs:
             lo = np.searchsorted(run_keys, needles, "left")
-            hi = np.searchsorted(run_keys, needles, "right")
-            hit = np.flatnonzero(hi > lo)
+            hit = np.flatnonzero(run_keys[np.minimum(lo, len(run_keys) - 1)] == needles)  # most keys are not there
             if not len(hit):
                 continue
-            counts = hi[hit] - lo[hit]
+            lo = lo[hit]
+            counts = np.searchsorted(run_keys, needles[hit], "right") - lo
             positions.append(np.repeat(order[hit], counts))
-            starts = np.repeat(lo[hit] - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+            starts = np.repeat(lo - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
             found.append(run_ns[starts + np.arange(counts.sum())])
         if not positions:
             return _EMPTY_NS, _EMPTY_NS
@@ -82,12 +141,21 @@ class BandIndex:
             self.clear()
         if top == self.max_n:
             return
-        rows = db.execute("SELECT n, bands FROM dupe_signatures WHERE n > ? ORDER BY n", (self.max_n,)).fetchall()
+        rows = db.execute(
+            "SELECT n, bands, shingles, sketch FROM dupe_signatures WHERE n > ? ORDER BY n", (self.max_n,)
+        ).fetchall()
         rows = [r for r in rows if len(r[1]) == bands * 8]
         if rows:
             ns = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             keys = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.int64).reshape(len(rows), bands)
-            self.add(ns, keys)
+            whole = 2 * NUM_PERM
+            shingles = np.fromiter(
+                (r[2] if r[2] is not None and r[3] is not None and len(r[3]) == whole else -1 for r in rows),
+                dtype=np.int64,
+                count=len(rows),
+            )
+            blob = b"".join(r[3] if s >= 0 else bytes(whole) for r, s in zip(rows, shingles.tolist(), strict=True))
+            self.add(ns, keys, np.frombuffer(blob, dtype="<u2").reshape(len(rows), NUM_PERM), shingles)
         self.max_n = max(self.max_n, top)
 
 

@@ -1,15 +1,17 @@
 """Story clusters, kept in the store and maintained at ingest, one batch at a time (never recomputed whole).
 
-Each document gets a signature row (exact key, size, band keys) and its cluster id in ``documents``. A new
-document joins the cluster of the best confirmed match among its candidates (the same exact key first, then
-documents sharing an LSH band — looked up in the in-memory ``BandIndex`` — checked by ``same_story`` on the
-exact shingle sets); without one it is a story of its own, its cluster named after it. Clusters are not
-merged afterwards: a false merge hides news, so a document only ever joins the cluster of a document it is
-itself similar to.
+Each document gets a signature row (exact key, size, band keys, sketch) and its cluster id in ``documents``.
+A new document joins the cluster of the best confirmed match among its candidates (the same exact key first,
+then documents sharing an LSH band — looked up in the in-memory ``BandIndex``); without one it is a story of
+its own, its cluster named after it. A candidate is weighed by the two sketches first (``sketch_verdicts``):
+most are ruled out or confirmed there, and only those the sketches cannot decide are compared exactly, by
+``same_story`` on the shingle sets (their texts read from the store). Clusters are not merged afterwards: a
+false merge hides news, so a document only ever joins the cluster of a document it is itself similar to.
 
 Only clusters of two or more documents have a ``clusters`` row (representative, size), and only documents
 that joined one have a ``cluster_members`` row (what they matched and how: ``exact`` — the same words,
-``revision`` — a changed version from the same source: same title, or both reports — or ``near``). The
+``revision`` — a changed version from the same source: same title, or both reports — or ``near``; the
+similarity is the exact Jaccard where the texts were compared, else the sketches' estimate). The
 representative is the earliest document (publication time) or the most complete one (longest text), by the
 ``dupe_representative`` setting.
 
@@ -23,27 +25,35 @@ import json
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .bands import band_index
 from .signature import (
     BANDS,
+    NO,
+    NUM_PERM,
+    UNSURE,
+    YES,
     Signature,
     Similarity,
+    jaccard_bounds,
     normalize,
     same_story,
     shingle_set,
     shingle_sets,
     signatures,
     similarity,
+    sketch_verdicts,
 )
 
 REPRESENTATIVES = ("earliest", "complete")
-MAX_CANDIDATES = 5  # compared per document: those sharing the most bands first, one per stored story
+MAX_CANDIDATES = 5  # weighed per document: the most similar by the sketches first, one per stored story
 SURE = 0.9  # a candidate this similar ends the search
 _CHUNK = 900  # SQLite host parameters per IN (...)
+_PAIRS = 65536  # candidate pairs whose sketches are compared at once
+_LIKELIEST = 16  # stored candidates read per document (then ``MAX_CANDIDATES`` stories weighed)
 
 
 @dataclass(slots=True)
@@ -70,6 +80,20 @@ class Member:
     doc_type: str
     published_ts: int | None
     size: int
+    shingles: int | None = None
+    sketch: bytes | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Candidate:
+    """A document that may be the same story: a stored signature number, or "b<batch index>"; the sketches'
+    verdict (YES, UNSURE) with the estimated Jaccard and its upper bound; how many bands it shares."""
+
+    key: int | str
+    verdict: int
+    estimate: float
+    upper: float
+    shared: int
 
 
 @dataclass(slots=True)
@@ -98,9 +122,19 @@ class Plan:
     def write(self, db: sqlite3.Connection) -> None:
         _remove(db, self.removed, self.representative)
         db.executemany(
-            "INSERT INTO dupe_signatures (n, doc_id, exact, size, published_ts, bands) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO dupe_signatures (n, doc_id, exact, size, published_ts, bands, shingles, sketch)"
+            " VALUES (?,?,?,?,?,?,?,?)",
             [
-                (d.n, d.doc.id, d.doc.sig.exact, d.doc.sig.size, d.doc.published_ts, _blob(d.doc.sig.bands))
+                (
+                    d.n,
+                    d.doc.id,
+                    d.doc.sig.exact,
+                    d.doc.sig.size,
+                    d.doc.published_ts,
+                    _blob(d.doc.sig.bands),
+                    d.doc.sig.shingles if d.doc.sig.sketch else None,
+                    d.doc.sig.sketch or None,
+                )
                 for d in self.decisions
             ],
         )
@@ -134,9 +168,9 @@ class _Seen:
     ns: list[int]  # the signature number of each document
     removed: list[str]  # documents of the batch clustered before (their text changed)
     exact: dict[str, int]  # exact key → a stored signature with it
-    stored: dict[int, Member]  # stored signatures that share a key or a band with the batch
+    stored: dict[int, Member]  # stored signatures that share a key with the batch, or a band and a likely story
     taken: set[str]  # cluster ids in use by other documents
-    cands: dict[int, list]  # batch index → candidates to compare: stored n, or "b<batch index>"
+    cands: dict[int, list[Candidate]]  # batch index → candidates to weigh, the likeliest first
 
 
 class StoryClusters:
@@ -172,7 +206,8 @@ class StoryClusters:
                 plan.decisions.append(Decision(doc, n, m.cluster, "exact", m.id, 1.0, _rank(m)))
             else:
                 cands = [
-                    seen.stored[c] if isinstance(c, int) else plan.decisions[int(c[1:])] for c in seen.cands.get(i, ())
+                    (seen.stored[c.key] if isinstance(c.key, int) else plan.decisions[int(c.key[1:])], c)
+                    for c in seen.cands.get(i, ())
                 ]
                 plan.decisions.append(self._decide(doc, n, cands, seen.taken))
         return plan
@@ -182,41 +217,88 @@ class StoryClusters:
         signatures go into the index (numbered ``ns``) and the shingle sets to compare are made together."""
         rows = [i for i, d in enumerate(docs) if d.sig.bands]
         keys = np.array([docs[i].sig.bands for i in rows], dtype=np.int64).reshape(len(rows), BANDS)
+        sketch, shingles = _sketches([docs[i].sig for i in rows])
         with self.store._lock, self.bands.lock:
             self.bands.sync(self.db, BANDS)
             first_n = max(self.bands.max_n, self._high_water()) + 1
             removed = self._known([d.id for d in docs])
             exact = self._by_exact({d.sig.exact for d in docs})
             positions, found = self.bands.matches(keys)
-            stored = self._members(set(found.tolist()) | set(exact.values()))
+            pair_row, pair_n, pair_shared = _pairs(positions // BANDS, found)
+            likely = self._likeliest(pair_row, pair_n, pair_shared, sketch, shingles)
+            pair_row, pair_n, pair_shared = pair_row[likely], pair_n[likely], pair_shared[likely]
+            stored = self._members(set(pair_n.tolist()) | set(exact.values()))
             taken = self._taken_cluster_ids(removed)  # only a changed document's id can name another story
             ns = list(range(first_n, first_n + len(docs)))
-            self.bands.add(np.array([ns[i] for i in rows], dtype=np.int64), keys)
+            self.bands.add(np.array([ns[i] for i in rows], dtype=np.int64), keys, sketch, shingles)
             self.bands.max_n = max(self.bands.max_n, first_n + len(docs) - 1)
         self.forget(removed)
-        shared = _shared_bands(rows, positions, found, stored, set(removed), docs)
-        _batch_shared_bands(rows, keys, shared)
-        cands = {i: _ranked(counts, stored) for i, counts in shared.items()}
-        self._prefetch([stored[c].id for cs in cands.values() for c in cs if isinstance(c, int)])
-        earlier = {int(c[1:]) for cs in cands.values() for c in cs if isinstance(c, str)}
-        self._remember([docs[i] for i in sorted(set(cands) | earlier)])
+        gone = set(removed)
+        weighed = _weigh_stored(pair_row, pair_n, pair_shared, stored, sketch, shingles)
+        cands: dict[int, list[Candidate]] = {}
+        for r, c in weighed:
+            i = rows[r]
+            m = stored[c.key]
+            if m.id not in gone and m.id != docs[i].id:
+                cands.setdefault(i, []).append(c)
+        for r, c in _batch_candidates(keys, sketch, shingles):
+            cands.setdefault(rows[r], []).append(replace(c, key=f"b{rows[int(c.key)]}"))
+        cands = {i: _ranked(cs, stored) for i, cs in cands.items()}
+        compare = {i: _to_compare(cs) for i, cs in cands.items()}
+        self._prefetch([stored[c.key].id for cs in compare.values() for c in cs if isinstance(c.key, int)])
+        earlier = {int(c.key[1:]) for cs in compare.values() for c in cs if isinstance(c.key, str)}
+        self._remember([docs[i] for i in sorted({i for i, cs in compare.items() if cs} | earlier)])
         return _Seen(ns, removed, exact, stored, taken, cands)
 
+    def _likeliest(self, pair_row: np.ndarray, pair_n: np.ndarray, pair_shared, sketch, shingles) -> np.ndarray:
+        """The (batch row, stored signature) pairs worth reading from the store (their positions): those the
+        in-memory sketches do not rule out, at most ``_LIKELIEST`` per batch document, the likeliest first
+        (estimated Jaccard, then bands shared; a pair without sketches last)."""
+        keep = np.ones(len(pair_n), dtype=bool)
+        estimate = np.zeros(len(pair_n), dtype=np.int64)
+        at = self.bands.sketch_rows(pair_n)
+        for a in range(0, len(pair_n), _PAIRS):
+            part = slice(a, a + _PAIRS)
+            rows, mine = at[part], pair_row[part]
+            theirs = np.where(rows >= 0, self.bands.shingles[np.maximum(rows, 0)], -1)
+            known = (theirs >= 0) & (shingles[mine] >= 0)
+            if not known.any():
+                continue
+            idx = np.flatnonzero(known)
+            equal = np.count_nonzero(sketch[mine[idx]] == self.bands.sketches[rows[idx]], axis=1)
+            verdict, _ = sketch_verdicts(equal, shingles[mine[idx]], theirs[idx])
+            keep[a + idx[verdict == NO]] = False
+            estimate[a + idx] = equal
+        kept = np.flatnonzero(keep)
+        order = kept[np.lexsort((-pair_shared[kept], -estimate[kept], pair_row[kept]))]
+        rows = pair_row[order]
+        first = np.searchsorted(rows, rows)  # the position of each row's first pair (rows are sorted)
+        return np.sort(order[np.arange(len(order)) - first < _LIKELIEST])
+
     def _decide(self, doc: Incoming, n: int, cands: list, taken: set[str]) -> Decision:
-        """The best confirmed candidate's cluster, else a story of its own."""
-        best: tuple[float, object, Similarity] | None = None
-        for cand in cands:
+        """The best confirmed candidate's cluster, else a story of its own. Candidates come likeliest first;
+        the sketches confirm most; one they cannot decide is compared exactly if it could still be the best."""
+        best: tuple[float, object, Similarity | None] | None = None
+        for cand, c in cands:
+            if best is not None and best[0] >= SURE:
+                break
+            if c.verdict == YES:
+                if best is None or c.estimate > best[0]:
+                    best = (c.estimate, cand, None)
+                continue
+            if best is not None and c.upper <= best[0]:
+                continue
             sim = similarity(self._set_of(doc.id, doc.title, doc.text), self._candidate_set(cand))
             if same_story(sim) and (best is None or sim.jaccard > best[0]):
                 best = (sim.jaccard, cand, sim)
-                if sim.jaccard >= SURE:
-                    break
         if best is None:
             cluster = f"{doc.id}~{n}" if doc.id in taken else doc.id
             return Decision(doc, n, cluster, "first")
         jaccard, cand, sim = best
         other = cand.doc if isinstance(cand, Decision) else cand
-        kind = "revision" if _is_revision(doc, other, sim) else "near"
+        if sim is None and jaccard >= 1.0 and _may_be_revision(doc, other):  # all sketch values equal
+            jaccard = similarity(self._set_of(doc.id, doc.title, doc.text), self._candidate_set(cand)).jaccard
+        kind = "revision" if jaccard < 1.0 and _may_be_revision(doc, other) else "near"
         return Decision(doc, n, cand.cluster, kind, other.id, round(jaccard, 4), _rank(cand))
 
     def _prefetch(self, doc_ids: list[str]) -> None:
@@ -284,8 +366,8 @@ class StoryClusters:
 
     def _members(self, ns: set[int]) -> dict[int, Member]:
         sql = (
-            "SELECT s.n, s.doc_id, d.cluster_id, d.title, d.source, d.doc_type, s.published_ts, s.size"
-            " FROM dupe_signatures s"
+            "SELECT s.n, s.doc_id, d.cluster_id, d.title, d.source, d.doc_type, s.published_ts, s.size,"
+            " s.shingles, s.sketch FROM dupe_signatures s"
             " JOIN documents d ON d.id = s.doc_id WHERE s.n IN ({}) AND d.cluster_id IS NOT NULL"
         )
         return {r[0]: Member(*r[1:]) for r in self._select(sql, ns)}
@@ -344,36 +426,104 @@ class StoryClusters:
         return self.catch_up(progress)
 
 
-def _shared_bands(rows, positions, found, stored, gone, docs) -> dict[int, dict]:
-    """For each batch document (by index), the stored signatures it shares bands with, and how many."""
-    shared: dict[int, dict] = {}
-    for pos, n in zip((positions // BANDS).tolist(), found.tolist(), strict=True):
-        i = rows[pos]
-        m = stored.get(n)
-        if m is not None and m.id not in gone and m.id != docs[i].id:
-            counts = shared.setdefault(i, {})
-            counts[n] = counts.get(n, 0) + 1
-    return shared
+def _sketches(sigs: list[Signature]) -> tuple[np.ndarray, np.ndarray]:
+    """The sketches of signatures (rows × NUM_PERM uint16) and their distinct shingles (-1: no sketch)."""
+    whole = 2 * NUM_PERM
+    has = [len(sig.sketch) == whole for sig in sigs]
+    blob = b"".join(sig.sketch if ok else bytes(whole) for sig, ok in zip(sigs, has, strict=True))
+    sketch = np.frombuffer(blob, dtype="<u2").reshape(len(sigs), NUM_PERM)
+    shingles = np.array([sig.shingles if ok else -1 for sig, ok in zip(sigs, has, strict=True)], dtype=np.int64)
+    return sketch, shingles
 
 
-def _batch_shared_bands(rows: list[int], keys: np.ndarray, shared: dict[int, dict]) -> None:
-    """Add the earlier documents of the same batch that share a band (keyed "bJ": batch index J)."""
+def _pairs(rows: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (batch row, stored signature) pairs among band matches, and how many bands each shares."""
+    if not len(found):
+        return _EMPTY, _EMPTY, _EMPTY
+    code = np.sort((rows.astype(np.int64) << 40) | found.astype(np.int64))  # numbers stay far below 2**40
+    first = np.ones(len(code), dtype=bool)
+    np.not_equal(code[1:], code[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    shared = np.diff(np.append(starts, len(code)))
+    code = code[starts]
+    return code >> 40, code & ((1 << 40) - 1), shared
+
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def _verdicts(mine: np.ndarray, theirs: np.ndarray, my_shingles, their_shingles) -> tuple[np.ndarray, ...]:
+    """Verdict, estimate and upper Jaccard bound of pairs of sketches (UNSURE where one has none)."""
+    equal = np.count_nonzero(mine == theirs, axis=1)
+    verdict, estimate = sketch_verdicts(equal, my_shingles, their_shingles)
+    unknown = (np.asarray(my_shingles) < 0) | (np.asarray(their_shingles) < 0)
+    verdict = np.where(unknown, UNSURE, verdict)
+    upper = np.where(unknown, 1.0, jaccard_bounds(equal)[1])
+    return verdict, estimate, upper
+
+
+def _weigh_stored(pair_row, pair_n, pair_shared, stored: dict[int, Member], sketch, shingles) -> list:
+    """(batch row, Candidate) for the pairs whose stored side still exists, weighed with the sketch read
+    from the store (the in-memory one only ruled pairs out); those ruled out here are left out."""
+    have = np.fromiter((n in stored for n in pair_n.tolist()), dtype=bool, count=len(pair_n))
+    pair_row, pair_n, pair_shared = pair_row[have], pair_n[have], pair_shared[have]
+    if not len(pair_n):
+        return []
+    whole = 2 * NUM_PERM
+    members = [stored[n] for n in pair_n.tolist()]
+    ok = [m.sketch is not None and len(m.sketch) == whole and m.shingles is not None for m in members]
+    theirs = np.frombuffer(
+        b"".join(m.sketch if k else bytes(whole) for m, k in zip(members, ok, strict=True)), dtype="<u2"
+    ).reshape(len(members), NUM_PERM)
+    their_shingles = np.array([m.shingles if k else -1 for m, k in zip(members, ok, strict=True)], dtype=np.int64)
+    verdict, estimate, upper = _verdicts(sketch[pair_row], theirs, shingles[pair_row], their_shingles)
+    out = []
+    for r, n, v, e, u, k in zip(
+        pair_row.tolist(),
+        pair_n.tolist(),
+        verdict.tolist(),
+        estimate.tolist(),
+        upper.tolist(),
+        pair_shared.tolist(),
+        strict=True,
+    ):
+        if v != NO:
+            out.append((r, Candidate(n, v, e, u, k)))
+    return out
+
+
+def _batch_candidates(keys: np.ndarray, sketch: np.ndarray, shingles: np.ndarray) -> list:
+    """(later row, Candidate keyed by the earlier row) for the documents of the same batch that share a band,
+    weighed by their sketches; those ruled out are left out."""
     flat = keys.ravel()
     order = np.argsort(flat, kind="stable")  # equal keys stay in batch order
     ordered = flat[order]
-    starts = np.flatnonzero(ordered[1:] == ordered[:-1])
-    if not len(starts):
-        return
+    same = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if not len(same):
+        return []
     owner = order // BANDS
-    run_start = None
-    for k in starts.tolist():
-        if run_start is None or ordered[k] != ordered[run_start]:
-            run_start = k
-        later, earlier_run = rows[owner[k + 1]], owner[run_start : k + 1]
-        for e in {rows[j] for j in earlier_run.tolist()}:
-            if e != later:
-                counts = shared.setdefault(later, {})
-                counts[f"b{e}"] = counts.get(f"b{e}", 0) + 1
+    # every (earlier, later) pair within each run of equal keys
+    run_id = np.cumsum(np.concatenate([[1], (ordered[1:] != ordered[:-1]).astype(np.int64)])) - 1
+    counts: dict[tuple[int, int], int] = {}
+    for k in same.tolist():
+        later = int(owner[k + 1])
+        j = k
+        while j >= 0 and run_id[j] == run_id[k + 1]:
+            earlier = int(owner[j])
+            if earlier != later:
+                counts[(later, earlier)] = counts.get((later, earlier), 0) + 1
+            j -= 1
+    pairs = np.array(list(counts), dtype=np.int64).reshape(-1, 2)
+    verdict, estimate, upper = _verdicts(
+        sketch[pairs[:, 0]], sketch[pairs[:, 1]], shingles[pairs[:, 0]], shingles[pairs[:, 1]]
+    )
+    out = []
+    for (later, earlier), k, v, e, u in zip(
+        pairs.tolist(), counts.values(), verdict.tolist(), estimate.tolist(), upper.tolist(), strict=True
+    ):
+        if v != NO:
+            out.append((later, Candidate(earlier, v, e, u, k)))
+    return out
 
 
 def _rank(cand) -> tuple[int | None, int]:
@@ -383,19 +533,29 @@ def _rank(cand) -> tuple[int | None, int]:
     return cand.published_ts, cand.size
 
 
-def _ranked(counts: dict, stored: dict[int, Member]) -> list:
-    """The candidates worth comparing: those sharing the most bands first, at most ``MAX_CANDIDATES``, and of
-    the stored ones only the closest member of each story (a document joins a story, not a member)."""
+def _ranked(cands: list[Candidate], stored: dict[int, Member]) -> list[Candidate]:
+    """The candidates worth weighing: the likeliest first (sketch estimate, then bands shared), at most
+    ``MAX_CANDIDATES``, and of the stored ones only the closest member of each story (a document joins a
+    story, not a member)."""
     out, stories = [], set()
-    for c, _ in sorted(counts.items(), key=lambda kv: -kv[1]):
-        if isinstance(c, int):
-            if stored[c].cluster in stories:
+    for c in sorted(cands, key=lambda c: (-c.estimate, -c.shared)):
+        if isinstance(c.key, int):
+            if stored[c.key].cluster in stories:
                 continue
-            stories.add(stored[c].cluster)
+            stories.add(stored[c.key].cluster)
         out.append(c)
         if len(out) == MAX_CANDIDATES:
             break
     return out
+
+
+def _to_compare(cands: list[Candidate]) -> list[Candidate]:
+    """The candidates whose texts ``_decide`` may compare: those the sketches could not decide that might
+    still beat the best confirmed one (``_decide`` may skip some of them: a comparison can raise the bar)."""
+    bar = max((c.estimate for c in cands if c.verdict == YES), default=-1.0)
+    if bar >= SURE:
+        return []
+    return [c for c in cands if c.verdict == UNSURE and c.upper > bar]
 
 
 def incoming_from_rows(rows) -> list[Incoming]:
@@ -421,11 +581,13 @@ def _blob(bands: list[int]) -> bytes:
     return np.asarray(bands, dtype=np.int64).tobytes()
 
 
-def _is_revision(doc: Incoming, other, sim: Similarity) -> bool:
-    """A changed version of the same document: from the same source, with the same title or both reports
-    (another outlet's copy is ``near``; the same words are ``exact``)."""
-    if sim.jaccard >= 1.0 or doc.source != other.source:
+def _may_be_revision(doc: Incoming, other) -> bool:
+    """A changed version of the same document, if the texts differ (Jaccard under 1): from the same source,
+    with the same title or both reports (another outlet's copy is ``near``; the same words are ``exact``)."""
+    if doc.source != other.source:
         return False
+    if doc.title and doc.title == other.title:
+        return True
     same_title = bool(doc.title) and normalize(doc.title, "") == normalize(other.title, "")
     return same_title or doc.doc_type == other.doc_type == "report"
 

@@ -159,4 +159,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX web_pages_source ON web_pages(source_id, state);
     """,
+    # near-duplicate sketches (assay/dedupe/signature.py): distinct shingles and the low 16 bits of each MinHash
+    # value, so that clustering compares texts only when the sketches cannot tell; NULL for older signatures
+    """
+    ALTER TABLE dupe_signatures ADD COLUMN shingles INTEGER;
+    ALTER TABLE dupe_signatures ADD COLUMN sketch BLOB;
+    """,
 ]
