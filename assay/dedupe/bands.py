@@ -14,7 +14,8 @@ size of the older (a merge of two sorted runs is linear with a stable sort), so 
 runs and the total merge work stays near n log n. Sketches are kept in arrays in signature-number order
 (numbers arrive in increasing order), grown by doubling; a signature without one (written before sketches
 existed) has a distinct-shingle count of -1, or no row. These sketches only rule candidates out: the ones
-kept are weighed again with the sketches read from the store (``StoryClusters._members``).
+kept are weighed again with the sketches read from the store (``StoryClusters._members``). The story of
+each signature (its cluster, as a number) is kept too, so that only the closest few of each story are read.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class BandIndex:
         self.ns = np.zeros(0, dtype=np.int64)  # signature numbers, increasing
         self.shingles = np.zeros(0, dtype=np.int64)  # distinct shingles, -1: no sketch
         self.sketches = np.zeros((0, NUM_PERM), dtype=np.uint16)
+        self.stories = np.zeros(0, dtype=np.int64)  # story (cluster) number, -1: not known yet
+        self.story_numbers: dict[str, int] = {}  # cluster id → story number
 
     def __len__(self) -> int:
         return sum(len(k) for k, _ in self.runs)
@@ -54,6 +57,7 @@ class BandIndex:
             + self.ns.nbytes
             + self.shingles.nbytes
             + self.sketches.nbytes
+            + self.stories.nbytes
         )
 
     def clear(self) -> None:
@@ -66,13 +70,16 @@ class BandIndex:
         keys: np.ndarray,
         sketches: np.ndarray | None = None,
         shingles: np.ndarray | None = None,
+        clusters: list[str | None] | None = None,
     ) -> None:
         """Add documents ``ns`` (increasing, above those added before) with their band keys (a documents ×
-        bands array) and, where known, their sketches (documents × NUM_PERM uint16) and distinct shingles
-        (-1 for a document without a sketch)."""
+        bands array) and, where known, their sketches (documents × NUM_PERM uint16), distinct shingles
+        (-1 for a document without a sketch) and clusters (else ``set_clusters`` later)."""
         if not len(ns):
             return
         self._add_sketches(np.asarray(ns, dtype=np.int64), sketches, shingles)
+        if clusters is not None:
+            self.set_clusters(ns, clusters)
         flat_ns = np.repeat(np.asarray(ns, dtype=np.int64), keys.shape[1])
         flat_keys = np.asarray(keys, dtype=np.int64).ravel()
         order = np.argsort(flat_keys, kind="stable")
@@ -93,18 +100,31 @@ class BandIndex:
             grown_ns = np.zeros(cap, dtype=np.int64)
             grown_shingles = np.full(cap, -1, dtype=np.int64)
             grown_sketches = np.zeros((cap, NUM_PERM), dtype=np.uint16)
+            grown_stories = np.full(cap, -1, dtype=np.int64)
             grown_ns[: self.count] = self.ns[: self.count]
             grown_shingles[: self.count] = self.shingles[: self.count]
             grown_sketches[: self.count] = self.sketches[: self.count]
+            grown_stories[: self.count] = self.stories[: self.count]
             self.ns, self.shingles, self.sketches = grown_ns, grown_shingles, grown_sketches
+            self.stories = grown_stories
         rows = slice(self.count, need)
         self.ns[rows] = ns
+        self.stories[rows] = -1
         if sketches is None or shingles is None:
             self.shingles[rows] = -1
         else:
             self.shingles[rows] = shingles
             self.sketches[rows] = sketches
         self.count = need
+
+    def set_clusters(self, ns, clusters: list[str | None]) -> None:
+        """Record the cluster of signatures ``ns`` (they never change cluster: a changed document gets a new
+        signature)."""
+        rows = self.sketch_rows(np.asarray(ns, dtype=np.int64))
+        numbers = self.story_numbers
+        codes = [-1 if c is None else numbers.setdefault(c, len(numbers)) for c in clusters]
+        known = rows >= 0
+        self.stories[rows[known]] = np.asarray(codes, dtype=np.int64)[known]
 
     def sketch_rows(self, ns: np.ndarray) -> np.ndarray:
         """The row of each signature number in ``sketches`` / ``shingles`` (-1: not here)."""
@@ -142,7 +162,9 @@ class BandIndex:
         if top == self.max_n:
             return
         rows = db.execute(
-            "SELECT n, bands, shingles, sketch FROM dupe_signatures WHERE n > ? ORDER BY n", (self.max_n,)
+            "SELECT s.n, s.bands, s.shingles, s.sketch, d.cluster_id FROM dupe_signatures s"
+            " LEFT JOIN documents d ON d.id = s.doc_id WHERE s.n > ? ORDER BY s.n",
+            (self.max_n,),
         ).fetchall()
         rows = [r for r in rows if len(r[1]) == bands * 8]
         if rows:
@@ -155,7 +177,8 @@ class BandIndex:
                 count=len(rows),
             )
             blob = b"".join(r[3] if s >= 0 else bytes(whole) for r, s in zip(rows, shingles.tolist(), strict=True))
-            self.add(ns, keys, np.frombuffer(blob, dtype="<u2").reshape(len(rows), NUM_PERM), shingles)
+            sketches = np.frombuffer(blob, dtype="<u2").reshape(len(rows), NUM_PERM)
+            self.add(ns, keys, sketches, shingles, [r[4] for r in rows])
         self.max_n = max(self.max_n, top)
 
 

@@ -21,13 +21,13 @@ the pipeline runs it inside the transaction that writes the documents (``SqliteS
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import orjson
 
 from .bands import band_index
 from .signature import (
@@ -53,7 +53,7 @@ MAX_CANDIDATES = 5  # weighed per document: the most similar by the sketches fir
 SURE = 0.9  # a candidate this similar ends the search
 _CHUNK = 900  # SQLite host parameters per IN (...)
 _PAIRS = 65536  # candidate pairs whose sketches are compared at once
-_LIKELIEST = 16  # stored candidates read per document (then ``MAX_CANDIDATES`` stories weighed)
+_LIKELIEST = 8  # stored stories read per document (then at most ``MAX_CANDIDATES`` weighed)
 
 
 @dataclass(slots=True)
@@ -210,6 +210,9 @@ class StoryClusters:
                     for c in seen.cands.get(i, ())
                 ]
                 plan.decisions.append(self._decide(doc, n, cands, seen.taken))
+        banded = [d for d in plan.decisions if d.doc.sig.bands]
+        with self.bands.lock:
+            self.bands.set_clusters([d.n for d in banded], [d.cluster for d in banded])
         return plan
 
     def _look_up(self, docs: list[Incoming]) -> _Seen:
@@ -252,8 +255,8 @@ class StoryClusters:
 
     def _likeliest(self, pair_row: np.ndarray, pair_n: np.ndarray, pair_shared, sketch, shingles) -> np.ndarray:
         """The (batch row, stored signature) pairs worth reading from the store (their positions): those the
-        in-memory sketches do not rule out, at most ``_LIKELIEST`` per batch document, the likeliest first
-        (estimated Jaccard, then bands shared; a pair without sketches last)."""
+        in-memory sketches do not rule out, the likeliest of each story (estimated Jaccard, then bands shared;
+        a pair without sketches last), at most ``_LIKELIEST`` stories per batch document."""
         keep = np.ones(len(pair_n), dtype=bool)
         estimate = np.zeros(len(pair_n), dtype=np.int64)
         at = self.bands.sketch_rows(pair_n)
@@ -271,6 +274,10 @@ class StoryClusters:
             estimate[a + idx] = equal
         kept = np.flatnonzero(keep)
         order = kept[np.lexsort((-pair_shared[kept], -estimate[kept], pair_row[kept]))]
+        story = np.where(at[order] >= 0, self.bands.stories[np.maximum(at[order], 0)], -1)
+        story = np.where(story >= 0, story, -2 - np.arange(len(order)))  # not known: a story of its own
+        _, first_of_story = np.unique((pair_row[order] << 32) + story, return_index=True)  # numbers < 2**31
+        order = order[np.sort(first_of_story)]
         rows = pair_row[order]
         first = np.searchsorted(rows, rows)  # the position of each row's first pair (rows are sorted)
         return np.sort(order[np.arange(len(order)) - first < _LIKELIEST])
@@ -313,8 +320,14 @@ class StoryClusters:
             self._keep(doc_id, s)
 
     def _remember(self, docs: list[Incoming]) -> None:
-        """Shingle sets of the batch documents that have candidates, made together."""
-        todo = [d for d in docs if d.id not in self._sets]
+        """Shingle sets of the batch documents that have candidates (made with their signatures, or here,
+        together)."""
+        todo = []
+        for d in docs:
+            if d.sig.shingle_set is not None:
+                self._keep(d.id, d.sig.shingle_set)
+            elif d.id not in self._sets:
+                todo.append(d)
         for d, s in zip(todo, shingle_sets([(d.title, d.text()) for d in todo]), strict=True):
             self._keep(d.id, s)
 
@@ -570,7 +583,7 @@ def incoming_from_rows(rows) -> list[Incoming]:
 
 def paragraphs_text(data: str) -> str:
     """The body of a stored document from its paragraphs JSON (rows whose first value is the text)."""
-    return "\n".join(row[0] for row in json.loads(data))
+    return "\n".join(row[0] for row in orjson.loads(data))
 
 
 def _const(value: str) -> Callable[[], str]:

@@ -22,7 +22,7 @@ holds the quality gate and the figures; bench/bench_dedupe.py the speed).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 
@@ -195,21 +195,23 @@ def shingle_sets(texts: list[tuple[str, str]]) -> list[np.ndarray]:
     """``shingle_set(normalize(title, text))`` of many (title, text) pairs, computed together."""
     codes, lengths = normalized_codes([f"{title}\n{text}" for title, text in texts])
     flat, offsets = batch_shingles(codes, lengths)
-    bounds = offsets.tolist()
-    return [_unique(flat[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return distinct_runs(flat, offsets)
 
 
 @dataclass(slots=True)
 class Signature:
     """What clustering needs of a document: its exact key, its LSH band keys, its size (characters), and
     the sketch that bounds its similarity to another: distinct shingles and the low 16 bits of each MinHash
-    value (``NUM_PERM`` little-endian uint16; empty for an empty text)."""
+    value (``NUM_PERM`` little-endian uint16; empty for an empty text). ``shingle_set`` is the document's
+    ``shingle_set``, made with the signature (clustering compares it when the sketches cannot tell); it is
+    not stored."""
 
     exact: str
     bands: list[int]
     size: int
     shingles: int = 0
     sketch: bytes = b""
+    shingle_set: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def minhash_matrix(flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -221,17 +223,10 @@ def minhash_matrix(flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.fromiter(chain.from_iterable(rows), dtype=np.uint32, count=len(rows) * NUM_PERM).reshape(-1, NUM_PERM)
 
 
-def distinct_counts(flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """The number of distinct values in each run of ``flat`` (one sort per run: they are short)."""
+def distinct_runs(flat: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
+    """The sorted distinct values of each run of ``flat`` (one sort per run: they are short)."""
     bounds = offsets.tolist()
-    out = np.zeros(len(bounds) - 1, dtype=np.int64)
-    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-        if b - a > 1:
-            run = np.sort(flat[a:b])
-            out[i] = 1 + np.count_nonzero(run[1:] != run[:-1])
-        else:
-            out[i] = b - a
-    return out
+    return [_unique(flat[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def sketches(minhashes: np.ndarray) -> np.ndarray:
@@ -256,7 +251,7 @@ def signatures(texts: list[tuple[str, str]]) -> list[Signature]:
     bands: list[list[int]] = [[] for _ in texts]
     sketch: list[bytes] = [b""] * len(texts)
     flat, offsets = batch_shingles(codes, lengths)
-    distinct = distinct_counts(flat, offsets).tolist()
+    sets = distinct_runs(flat, offsets)
     with_text = np.flatnonzero(lengths > 0)
     if len(with_text):
         run = np.zeros(len(with_text) + 1, dtype=np.uint64)
@@ -266,7 +261,8 @@ def signatures(texts: list[tuple[str, str]]) -> list[Signature]:
         for j, (i, keys) in enumerate(zip(with_text.tolist(), band_keys(matrix).tolist(), strict=True)):
             bands[i], sketch[i] = keys, low[j].tobytes()
     return [
-        Signature(e, b, n, d, k) for e, b, n, d, k in zip(exact, bands, lengths.tolist(), distinct, sketch, strict=True)
+        Signature(e, b, n, len(u), k, u)
+        for e, b, n, k, u in zip(exact, bands, lengths.tolist(), sketch, sets, strict=True)
     ]
 
 
