@@ -98,7 +98,7 @@ def run_ours(records: list[dict], batch: int, home: Path) -> dict:
         sigs = signatures([(d.title, d.text) for d in docs])
         t1 = time.perf_counter()
         incoming = [
-            Incoming(d.id, s, d.title, d.source, d.doc_type, _ts(d), _const(d.text))
+            Incoming(d.id, s, d.title, d.source, d.doc_type, _ts(d), _text_of(d))
             for d, s in zip(docs, sigs, strict=True)
         ]
         plan = clusters.plan(incoming)
@@ -141,8 +141,9 @@ def _ts(doc) -> int | None:
     return int(doc.published_at.timestamp()) if doc.published_at else None
 
 
-def _const(value: str):
-    return lambda: value
+def _text_of(doc):
+    """The body, made only if clustering asks for it (as the ingest's ``_body``)."""
+    return lambda: doc.text
 
 
 def _table_mb(store: SqliteStore) -> dict[str, float] | None:

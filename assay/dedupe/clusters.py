@@ -176,7 +176,7 @@ class _Seen:
 class StoryClusters:
     """Cluster assignment over a ``SqliteStore`` (its connection and lock)."""
 
-    def __init__(self, store, representative: str = "earliest", cache_size: int = 4000):
+    def __init__(self, store, representative: str = "earliest", cache_size: int = 16000):
         if representative not in REPRESENTATIVES:
             raise ValueError(f"representative must be one of {REPRESENTATIVES}")
         self.store = store
