@@ -107,6 +107,10 @@ class Bullet:
     note: str = ""
 
 
+def _bullet(b: dict[str, Any]) -> Bullet:
+    return Bullet(b["text"], b["cites"], b.get("check", "unchecked"), b.get("note", ""))
+
+
 @dataclass(slots=True)
 class Section:
     heading: str
@@ -146,9 +150,7 @@ class Summary:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Summary:
-        sections = [
-            Section(s["heading"], [Bullet(**b) for b in s.get("bullets", [])]) for s in data.get("sections", [])
-        ]
+        sections = [Section(s["heading"], [_bullet(b) for b in s.get("bullets", ())]) for s in data.get("sections", [])]
         return cls(
             doc_id=data["doc_id"],
             template=data["template"],

@@ -57,8 +57,10 @@ def best_paragraph(
         starts.append(pos)
         pos += len(t) + 1
     found: dict[int, list[tuple[int, int, str]]] = {}
-    for a, b, t in _matches(folded, terms):
-        i = bisect_right(starts, a) - 1
+    i, last = 0, len(starts) - 1
+    for a, b, t in _matches(folded, terms):  # in text order: the paragraph index only moves forward
+        if i < last and starts[i + 1] <= a:
+            i = bisect_right(starts, a, i) - 1
         base = starts[i]
         found.setdefault(i, []).append((a - base, b - base, t))
     best, best_key = None, (0.0, 0)
