@@ -46,15 +46,19 @@ class Stories:
                 chunk = values[i : i + _CHUNK]
                 yield from self.store.db.execute(sql.format(",".join("?" * len(chunk))), [*params, *chunk]).fetchall()
 
-    def cluster_of(self, ids: list[str]) -> dict[str, str]:
-        """Each document's cluster (a document without one is a story of its own: its id)."""
-        found = dict(self._rows("SELECT id, cluster_id FROM documents WHERE id IN ({})", ids))
-        return {i: found.get(i) or i for i in ids}
-
-    def clusters(self, cluster_ids: list[str]) -> dict[str, tuple[str, int]]:
-        """(representative, size) of each cluster."""
-        rows = self._rows("SELECT id, representative, size FROM clusters WHERE id IN ({})", cluster_ids)
-        return {r[0]: (r[1], r[2]) for r in rows}
+    def heads_of(self, ids: list[str]) -> dict[str, tuple[str, str, int]]:
+        """Each document's (cluster, representative, size) in one query; a document without a cluster of
+        two or more is a story of its own: (its id, its id, 1)."""
+        sql = (
+            "SELECT d.id, d.cluster_id, c.representative, c.size FROM documents d"
+            " LEFT JOIN clusters c ON c.id = d.cluster_id WHERE d.id IN ({})"
+        )
+        found = {r[0]: r for r in self._rows(sql, ids)}
+        out = {}
+        for i in ids:
+            r = found.get(i)
+            out[i] = (r[1], r[2], r[3]) if r and r[1] and r[2] else (r[1] if r and r[1] else i, i, 1)
+        return out
 
     def members(self, cluster_ids: list[str], limit: int = MAX_LISTED) -> dict[str, list[StoryMember]]:
         """Members of each cluster, earliest first (at most ``limit`` each)."""

@@ -189,19 +189,17 @@ class Searcher:
         return _Page(total, [g.shown for g in chosen], [g.score for g in chosen], {g.shown: g for g in chosen}, more)
 
     def _group(self, ids: list[str], scores: list[float]) -> list[_Group]:
-        cluster_of = self.stories.cluster_of(ids)
+        heads = self.stories.heads_of(ids)  # (cluster, representative, size) of each document
         groups: dict[str, _Group] = {}
         for doc_id, score in zip(ids, scores, strict=True):
-            cid = cluster_of[doc_id]
-            if cid not in groups:
-                groups[cid] = _Group(cid, doc_id, score, [])
-            groups[cid].matched.append(doc_id)
-        heads = self.stories.clusters([g.cluster for g in groups.values()])
+            cid, rep, size = heads[doc_id]
+            g = groups.get(cid)
+            if g is None:
+                g = groups[cid] = _Group(cid, doc_id, score, [], size, rep)
+            g.matched.append(doc_id)
         for g in groups.values():
-            rep, size = heads.get(g.cluster, (g.shown, 1))
-            g.size = size
-            if rep in g.matched:  # the story's representative stands for it when it matches the query too
-                g.shown = rep
+            if g.rep in g.matched:  # the story's representative stands for it when it matches the query too
+                g.shown = g.rep
         return list(groups.values())
 
     def _attach_similar(self, hits: list[Hit], groups: dict[str, _Group]) -> None:
@@ -271,6 +269,7 @@ class _Group:
     score: float
     matched: list[str]
     size: int = 1
+    rep: str = ""
 
 
 @dataclass(slots=True)
