@@ -1,11 +1,14 @@
 """Story clusters, kept in the store and maintained at ingest, one batch at a time (never recomputed whole).
 
-Each document gets a signature row (exact key, size, band keys, sketch) and its cluster id in ``documents``.
+Each document gets a signature row (exact key, size, band keys, sketch, shingle fingerprints) and its cluster
+id in ``documents``.
 A new document joins the cluster of the best confirmed match among its candidates (the same exact key first,
 then documents sharing an LSH band — looked up in the in-memory ``BandIndex``); without one it is a story of
 its own, its cluster named after it. A candidate is weighed by the two sketches first (``sketch_verdicts``):
-most are ruled out or confirmed there, and only those the sketches cannot decide are compared exactly, by
-``same_story`` on the shingle sets (their texts read from the store). Clusters are not merged afterwards: a
+most are ruled out or confirmed there; those the sketches cannot decide are weighed by the new document's
+shingles counted in the stored one's fingerprints (``fingerprint_verdicts``), and only those still undecided
+(or whose stored signature has no fingerprints) are compared exactly, by ``same_story`` on the shingle sets
+(their texts read from the store). Clusters are not merged afterwards: a
 false merge hides news, so a document only ever joins the cluster of a document it is itself similar to.
 
 Only clusters of two or more documents have a ``clusters`` row (representative, size), and only documents
@@ -38,6 +41,8 @@ from .signature import (
     YES,
     Signature,
     Similarity,
+    fingerprint_counts,
+    fingerprint_verdicts,
     jaccard_bounds,
     normalize,
     same_story,
@@ -122,8 +127,8 @@ class Plan:
     def write(self, db: sqlite3.Connection) -> None:
         _remove(db, self.removed, self.representative)
         db.executemany(
-            "INSERT INTO dupe_signatures (n, doc_id, exact, size, published_ts, bands, shingles, sketch)"
-            " VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO dupe_signatures (n, doc_id, exact, size, published_ts, bands, shingles, sketch,"
+            " fingerprints) VALUES (?,?,?,?,?,?,?,?,?)",
             [
                 (
                     d.n,
@@ -134,6 +139,7 @@ class Plan:
                     _blob(d.doc.sig.bands),
                     d.doc.sig.shingles if d.doc.sig.sketch else None,
                     d.doc.sig.sketch or None,
+                    d.doc.sig.fingerprints or None,
                 )
                 for d in self.decisions
             ],
@@ -247,11 +253,57 @@ class StoryClusters:
         for r, c in _batch_candidates(keys, sketch, shingles):
             cands.setdefault(rows[r], []).append(replace(c, key=f"b{rows[int(c.key)]}"))
         cands = {i: _ranked(cs, stored) for i, cs in cands.items()}
+        cands = self._fingerprinted(docs, cands, stored)
         compare = {i: _to_compare(cs) for i, cs in cands.items()}
         self._prefetch([stored[c.key].id for cs in compare.values() for c in cs if isinstance(c.key, int)])
         earlier = {int(c.key[1:]) for cs in compare.values() for c in cs if isinstance(c.key, str)}
         self._remember([docs[i] for i in sorted({i for i, cs in compare.items() if cs} | earlier)])
         return _Seen(ns, removed, exact, stored, taken, cands)
+
+    def _fingerprinted(self, docs: list[Incoming], cands: dict[int, list[Candidate]], stored) -> dict:
+        """The candidates again, those the sketches left undecided weighed by the stored side's shingle
+        fingerprints (``fingerprint_verdicts``): ruled out, confirmed, or still to compare exactly (with a
+        closer estimate and bound). Stored signatures without fingerprints (written before them) are left as
+        they were."""
+        todo = [
+            (i, c)
+            for i, cs in cands.items()
+            for c in cs
+            if c.verdict == UNSURE
+            and isinstance(c.key, int)
+            and docs[i].sig.shingle_set is not None
+            and len(docs[i].sig.shingle_set)
+            and stored[c.key].shingles
+        ]
+        if not todo:
+            return cands
+        with self.store._lock:
+            sql = "SELECT n, fingerprints FROM dupe_signatures WHERE n IN ({}) AND fingerprints IS NOT NULL"
+            prints = dict(self._select(sql, {c.key for _, c in todo}))
+        todo = [(i, c) for i, c in todo if c.key in prints]
+        if not todo:
+            return cands
+        mine = [docs[i].sig.shingle_set for i, _ in todo]
+        theirs = [prints[c.key] for _, c in todo]
+        counts = fingerprint_counts(mine, theirs)
+        verdict, estimate, upper = fingerprint_verdicts(
+            counts, [len(m) for m in mine], [stored[c.key].shingles for _, c in todo], [len(t) // 2 for t in theirs]
+        )
+        weighed = {
+            (i, c.key): (v, e, u)
+            for (i, c), v, e, u in zip(todo, verdict.tolist(), estimate.tolist(), upper.tolist(), strict=True)
+        }
+        out = {}
+        for i, cs in cands.items():
+            kept = []
+            for c in cs:
+                w = weighed.get((i, c.key))
+                if w is None:
+                    kept.append(c)
+                elif w[0] != NO:
+                    kept.append(replace(c, verdict=w[0], estimate=w[1], upper=min(c.upper, w[2])))
+            out[i] = sorted(kept, key=lambda c: (-c.estimate, -c.shared))
+        return out
 
     def _likeliest(self, pair_row: np.ndarray, pair_n: np.ndarray, pair_shared, sketch, shingles) -> np.ndarray:
         """The (batch row, stored signature) pairs worth reading from the store (their positions): those the
