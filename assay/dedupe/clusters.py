@@ -86,7 +86,6 @@ class Member:
     published_ts: int | None
     size: int
     shingles: int | None = None
-    sketch: bytes | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -237,13 +236,16 @@ class StoryClusters:
             likely = self._likeliest(pair_row, pair_n, pair_shared, sketch, shingles)
             pair_row, pair_n, pair_shared = pair_row[likely], pair_n[likely], pair_shared[likely]
             stored = self._members(set(pair_n.tolist()) | set(exact.values()))
+            at = self.bands.sketch_rows(pair_n)  # the stored sketches, as the index holds them
+            their_sketch = self.bands.sketches[np.maximum(at, 0)]
+            their_shingles = np.where(at >= 0, self.bands.shingles[np.maximum(at, 0)], -1)
             taken = self._taken_cluster_ids(removed)  # only a changed document's id can name another story
             ns = list(range(first_n, first_n + len(docs)))
             self.bands.add(np.array([ns[i] for i in rows], dtype=np.int64), keys, sketch, shingles)
             self.bands.max_n = max(self.bands.max_n, first_n + len(docs) - 1)
         self.forget(removed)
         gone = set(removed)
-        weighed = _weigh_stored(pair_row, pair_n, pair_shared, stored, sketch, shingles)
+        weighed = _weigh_stored(pair_row, pair_n, pair_shared, stored, sketch, shingles, their_sketch, their_shingles)
         cands: dict[int, list[Candidate]] = {}
         for r, c in weighed:
             i = rows[r]
@@ -432,7 +434,7 @@ class StoryClusters:
     def _members(self, ns: set[int]) -> dict[int, Member]:
         sql = (
             "SELECT s.n, s.doc_id, d.cluster_id, d.title, d.source, d.doc_type, s.published_ts, s.size,"
-            " s.shingles, s.sketch FROM dupe_signatures s"
+            " s.shingles FROM dupe_signatures s"
             " JOIN documents d ON d.id = s.doc_id WHERE s.n IN ({}) AND d.cluster_id IS NOT NULL"
         )
         return {r[0]: Member(*r[1:]) for r in self._select(sql, ns)}
@@ -527,20 +529,15 @@ def _verdicts(mine: np.ndarray, theirs: np.ndarray, my_shingles, their_shingles)
     return verdict, estimate, upper
 
 
-def _weigh_stored(pair_row, pair_n, pair_shared, stored: dict[int, Member], sketch, shingles) -> list:
-    """(batch row, Candidate) for the pairs whose stored side still exists, weighed with the sketch read
-    from the store (the in-memory one only ruled pairs out); those ruled out here are left out."""
+def _weigh_stored(pair_row, pair_n, pair_shared, stored: dict[int, Member], sketch, shingles, theirs, their_shingles):
+    """(batch row, Candidate) for the pairs whose stored side still exists, weighed by the two sketches (the
+    stored side's from the band index, ``theirs`` and ``their_shingles`` by pair: a signature row is never
+    changed, only deleted, so the index holds the stored bytes); those ruled out here are left out."""
     have = np.fromiter((n in stored for n in pair_n.tolist()), dtype=bool, count=len(pair_n))
     pair_row, pair_n, pair_shared = pair_row[have], pair_n[have], pair_shared[have]
+    theirs, their_shingles = theirs[have], their_shingles[have]
     if not len(pair_n):
         return []
-    whole = 2 * NUM_PERM
-    members = [stored[n] for n in pair_n.tolist()]
-    ok = [m.sketch is not None and len(m.sketch) == whole and m.shingles is not None for m in members]
-    theirs = np.frombuffer(
-        b"".join(m.sketch if k else bytes(whole) for m, k in zip(members, ok, strict=True)), dtype="<u2"
-    ).reshape(len(members), NUM_PERM)
-    their_shingles = np.array([m.shingles if k else -1 for m, k in zip(members, ok, strict=True)], dtype=np.int64)
     verdict, estimate, upper = _verdicts(sketch[pair_row], theirs, shingles[pair_row], their_shingles)
     out = []
     for r, n, v, e, u, k in zip(
