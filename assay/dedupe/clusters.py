@@ -1,14 +1,11 @@
 """Story clusters, kept in the store and maintained at ingest, one batch at a time (never recomputed whole).
 
-Each document gets a signature row (exact key, size, band keys, sketch, shingle fingerprints) and its cluster
-id in ``documents``.
+Each document gets a signature row (exact key, size, band keys, sketch) and its cluster id in ``documents``.
 A new document joins the cluster of the best confirmed match among its candidates (the same exact key first,
 then documents sharing an LSH band — looked up in the in-memory ``BandIndex``); without one it is a story of
 its own, its cluster named after it. A candidate is weighed by the two sketches first (``sketch_verdicts``):
-most are ruled out or confirmed there; those the sketches cannot decide are weighed by the new document's
-shingles counted in the stored one's fingerprints (``fingerprint_verdicts``), and only those still undecided
-(or whose stored signature has no fingerprints) are compared exactly, by ``same_story`` on the shingle sets
-(their texts read from the store). Clusters are not merged afterwards: a
+most are ruled out or confirmed there, and only those the sketches cannot decide are compared exactly, by
+``same_story`` on the shingle sets (their texts read from the store). Clusters are not merged afterwards: a
 false merge hides news, so a document only ever joins the cluster of a document it is itself similar to.
 
 Only clusters of two or more documents have a ``clusters`` row (representative, size), and only documents
@@ -41,8 +38,6 @@ from .signature import (
     YES,
     Signature,
     Similarity,
-    fingerprint_counts,
-    fingerprint_verdicts,
     jaccard_bounds,
     normalize,
     same_story,
@@ -86,6 +81,7 @@ class Member:
     published_ts: int | None
     size: int
     shingles: int | None = None
+    sketch: bytes | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -126,8 +122,8 @@ class Plan:
     def write(self, db: sqlite3.Connection) -> None:
         _remove(db, self.removed, self.representative)
         db.executemany(
-            "INSERT INTO dupe_signatures (n, doc_id, exact, size, published_ts, bands, shingles, sketch,"
-            " fingerprints) VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO dupe_signatures (n, doc_id, exact, size, published_ts, bands, shingles, sketch)"
+            " VALUES (?,?,?,?,?,?,?,?)",
             [
                 (
                     d.n,
@@ -138,7 +134,6 @@ class Plan:
                     _blob(d.doc.sig.bands),
                     d.doc.sig.shingles if d.doc.sig.sketch else None,
                     d.doc.sig.sketch or None,
-                    d.doc.sig.fingerprints or None,
                 )
                 for d in self.decisions
             ],
@@ -236,16 +231,13 @@ class StoryClusters:
             likely = self._likeliest(pair_row, pair_n, pair_shared, sketch, shingles)
             pair_row, pair_n, pair_shared = pair_row[likely], pair_n[likely], pair_shared[likely]
             stored = self._members(set(pair_n.tolist()) | set(exact.values()))
-            at = self.bands.sketch_rows(pair_n)  # the stored sketches, as the index holds them
-            their_sketch = self.bands.sketches[np.maximum(at, 0)]
-            their_shingles = np.where(at >= 0, self.bands.shingles[np.maximum(at, 0)], -1)
             taken = self._taken_cluster_ids(removed)  # only a changed document's id can name another story
             ns = list(range(first_n, first_n + len(docs)))
             self.bands.add(np.array([ns[i] for i in rows], dtype=np.int64), keys, sketch, shingles)
             self.bands.max_n = max(self.bands.max_n, first_n + len(docs) - 1)
         self.forget(removed)
         gone = set(removed)
-        weighed = _weigh_stored(pair_row, pair_n, pair_shared, stored, sketch, shingles, their_sketch, their_shingles)
+        weighed = _weigh_stored(pair_row, pair_n, pair_shared, stored, sketch, shingles)
         cands: dict[int, list[Candidate]] = {}
         for r, c in weighed:
             i = rows[r]
@@ -255,57 +247,11 @@ class StoryClusters:
         for r, c in _batch_candidates(keys, sketch, shingles):
             cands.setdefault(rows[r], []).append(replace(c, key=f"b{rows[int(c.key)]}"))
         cands = {i: _ranked(cs, stored) for i, cs in cands.items()}
-        cands = self._fingerprinted(docs, cands, stored)
         compare = {i: _to_compare(cs) for i, cs in cands.items()}
         self._prefetch([stored[c.key].id for cs in compare.values() for c in cs if isinstance(c.key, int)])
         earlier = {int(c.key[1:]) for cs in compare.values() for c in cs if isinstance(c.key, str)}
         self._remember([docs[i] for i in sorted({i for i, cs in compare.items() if cs} | earlier)])
         return _Seen(ns, removed, exact, stored, taken, cands)
-
-    def _fingerprinted(self, docs: list[Incoming], cands: dict[int, list[Candidate]], stored) -> dict:
-        """The candidates again, those the sketches left undecided weighed by the stored side's shingle
-        fingerprints (``fingerprint_verdicts``): ruled out, confirmed, or still to compare exactly (with a
-        closer estimate and bound). Stored signatures without fingerprints (written before them) are left as
-        they were."""
-        todo = [
-            (i, c)
-            for i, cs in cands.items()
-            for c in cs
-            if c.verdict == UNSURE
-            and isinstance(c.key, int)
-            and docs[i].sig.shingle_set is not None
-            and len(docs[i].sig.shingle_set)
-            and stored[c.key].shingles
-        ]
-        if not todo:
-            return cands
-        with self.store._lock:
-            sql = "SELECT n, fingerprints FROM dupe_signatures WHERE n IN ({}) AND fingerprints IS NOT NULL"
-            prints = dict(self._select(sql, {c.key for _, c in todo}))
-        todo = [(i, c) for i, c in todo if c.key in prints]
-        if not todo:
-            return cands
-        mine = [docs[i].sig.shingle_set for i, _ in todo]
-        theirs = [prints[c.key] for _, c in todo]
-        counts = fingerprint_counts(mine, theirs)
-        verdict, estimate, upper = fingerprint_verdicts(
-            counts, [len(m) for m in mine], [stored[c.key].shingles for _, c in todo], [len(t) // 2 for t in theirs]
-        )
-        weighed = {
-            (i, c.key): (v, e, u)
-            for (i, c), v, e, u in zip(todo, verdict.tolist(), estimate.tolist(), upper.tolist(), strict=True)
-        }
-        out = {}
-        for i, cs in cands.items():
-            kept = []
-            for c in cs:
-                w = weighed.get((i, c.key))
-                if w is None:
-                    kept.append(c)
-                elif w[0] != NO:
-                    kept.append(replace(c, verdict=w[0], estimate=w[1], upper=min(c.upper, w[2])))
-            out[i] = sorted(kept, key=lambda c: (-c.estimate, -c.shared))
-        return out
 
     def _likeliest(self, pair_row: np.ndarray, pair_n: np.ndarray, pair_shared, sketch, shingles) -> np.ndarray:
         """The (batch row, stored signature) pairs worth reading from the store (their positions): those the
@@ -434,7 +380,7 @@ class StoryClusters:
     def _members(self, ns: set[int]) -> dict[int, Member]:
         sql = (
             "SELECT s.n, s.doc_id, d.cluster_id, d.title, d.source, d.doc_type, s.published_ts, s.size,"
-            " s.shingles FROM dupe_signatures s"
+            " s.shingles, s.sketch FROM dupe_signatures s"
             " JOIN documents d ON d.id = s.doc_id WHERE s.n IN ({}) AND d.cluster_id IS NOT NULL"
         )
         return {r[0]: Member(*r[1:]) for r in self._select(sql, ns)}
@@ -529,15 +475,20 @@ def _verdicts(mine: np.ndarray, theirs: np.ndarray, my_shingles, their_shingles)
     return verdict, estimate, upper
 
 
-def _weigh_stored(pair_row, pair_n, pair_shared, stored: dict[int, Member], sketch, shingles, theirs, their_shingles):
-    """(batch row, Candidate) for the pairs whose stored side still exists, weighed by the two sketches (the
-    stored side's from the band index, ``theirs`` and ``their_shingles`` by pair: a signature row is never
-    changed, only deleted, so the index holds the stored bytes); those ruled out here are left out."""
+def _weigh_stored(pair_row, pair_n, pair_shared, stored: dict[int, Member], sketch, shingles) -> list:
+    """(batch row, Candidate) for the pairs whose stored side still exists, weighed with the sketch read
+    from the store (the in-memory one only ruled pairs out); those ruled out here are left out."""
     have = np.fromiter((n in stored for n in pair_n.tolist()), dtype=bool, count=len(pair_n))
     pair_row, pair_n, pair_shared = pair_row[have], pair_n[have], pair_shared[have]
-    theirs, their_shingles = theirs[have], their_shingles[have]
     if not len(pair_n):
         return []
+    whole = 2 * NUM_PERM
+    members = [stored[n] for n in pair_n.tolist()]
+    ok = [m.sketch is not None and len(m.sketch) == whole and m.shingles is not None for m in members]
+    theirs = np.frombuffer(
+        b"".join(m.sketch if k else bytes(whole) for m, k in zip(members, ok, strict=True)), dtype="<u2"
+    ).reshape(len(members), NUM_PERM)
+    their_shingles = np.array([m.shingles if k else -1 for m, k in zip(members, ok, strict=True)], dtype=np.int64)
     verdict, estimate, upper = _verdicts(sketch[pair_row], theirs, shingles[pair_row], their_shingles)
     out = []
     for r, n, v, e, u, k in zip(

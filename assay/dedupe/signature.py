@@ -13,9 +13,7 @@ Reading a candidate's text to compare it exactly is the costly part of clusterin
 keeps a sketch: the low 16 bits of its ``NUM_PERM`` MinHash values (256 bytes) and the number of distinct
 shingles. ``sketch_verdict`` bounds the Jaccard of two documents from the share of equal sketch values (a
 binomial estimate, ``Z`` standard errors either side) and their containment from that bound and the two set
-sizes. A pair whose bounds straddle a threshold is weighed again by its shingle fingerprints (the top 16
-bits of each shingle hash, kept with the signature: ``fingerprint_verdicts``, near-exact overlaps without
-reading a text); only a pair still undecided is compared exactly.
+sizes; only a pair whose bounds straddle a threshold is compared exactly.
 
 The thresholds were chosen on the tuning half of the labelled pairs in ../shared/data (tests/test_dedupe.py
 holds the quality gate and the figures; bench/bench_dedupe.py the speed).
@@ -214,7 +212,6 @@ class Signature:
     shingles: int = 0
     sketch: bytes = b""
     shingle_set: np.ndarray | None = field(default=None, compare=False, repr=False)
-    fingerprints: bytes = b""  # ``fingerprints``: the top 16 bits of each shingle, sorted (2 bytes each)
 
 
 def minhash_matrix(flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -263,10 +260,9 @@ def signatures(texts: list[tuple[str, str]]) -> list[Signature]:
         low = sketches(matrix)
         for j, (i, keys) in enumerate(zip(with_text.tolist(), band_keys(matrix).tolist(), strict=True)):
             bands[i], sketch[i] = keys, low[j].tobytes()
-    prints = fingerprints(sets)
     return [
-        Signature(e, b, n, len(u), k, u, f)
-        for e, b, n, k, u, f in zip(exact, bands, lengths.tolist(), sketch, sets, prints, strict=True)
+        Signature(e, b, n, len(u), k, u)
+        for e, b, n, k, u in zip(exact, bands, lengths.tolist(), sketch, sets, strict=True)
     ]
 
 
@@ -356,102 +352,12 @@ def sketch_verdict(a: Signature, b: Signature) -> int:
 
 def same_document_story(a: Signature, a_set: np.ndarray, b: Signature, b_set: np.ndarray) -> bool:
     """The whole decision for a pair, as clustering takes it: exact duplicates, or LSH candidates that the
-    sketches call the same story, or, where they cannot tell, B's shingle fingerprints, or, where those cannot
-    either, whose shingle sets pass ``same_story``."""
+    sketches call the same story, or, where they cannot tell, whose shingle sets pass ``same_story``."""
     if a.exact == b.exact:
         return True
     if not candidates(a, b):
         return False
     verdict = sketch_verdict(a, b)
-    if verdict == UNSURE and len(a_set) and b.fingerprints:  # then the fingerprints, as clustering does
-        count = fingerprint_counts([a_set], [b.fingerprints])
-        verdict = int(fingerprint_verdicts(count, [len(a_set)], [b.shingles], [len(b.fingerprints) // 2])[0][0])
     if verdict != UNSURE:
         return verdict == YES
     return same_story(similarity(a_set, b_set))
-
-
-# -- shingle fingerprints: |A∩B| counted without B's text ----------------------------------------------------
-# Each signature keeps the top ``FP_BITS`` bits of each of its shingle hashes, sorted (2 bytes a shingle;
-# the shingle set is sorted already, so they cost one shift). Counting how many of A's shingles have
-# their fingerprint among B's gives |A∩B| plus the false hits among A's other shingles. A shingle hash is
-# uniform and independent of B's set, so each of A's shingles outside B hits with the probability D / 2**16
-# (D: B's distinct fingerprints, at most its shingles), independently: the false hits are a binomial count
-# with a known bound on its rate, and |A∩B| lies between the count less ``Z`` standard errors of them and
-# the count itself (never above: a shared shingle always hits). ``fingerprint_verdicts`` decides a pair from
-# those bounds as ``same_story`` would on the exact sets, and leaves the pairs near a threshold UNSURE
-# (compared exactly).
-FP_BITS = 16
-_FP_SHIFT = np.uint64(64 - FP_BITS)
-_FP_SPACE = float(1 << FP_BITS)
-_FP_CHUNK = 32  # pairs counted at once (a bitmap of 2**FP_BITS bits each, 2 MB in all)
-
-
-def fingerprints(sets: list[np.ndarray]) -> list[bytes]:
-    """The fingerprints of each sorted shingle set: the top ``FP_BITS`` bits of each shingle, in order (so
-    sorted; equal ones kept), as little-endian uint16 bytes (empty for an empty set)."""
-    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
-    if not sizes.sum():
-        return [b""] * len(sets)
-    raw = (np.concatenate(sets) >> _FP_SHIFT).astype("<u2").tobytes()
-    bounds = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum(2 * sizes, out=bounds[1:])
-    bounds = bounds.tolist()
-    return [raw[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-
-
-def fingerprint_counts(sets: list[np.ndarray], prints: list[bytes]) -> np.ndarray:
-    """For pairs (a sorted shingle set A, another set's ``fingerprints``): how many of A's shingles have their
-    fingerprint among the other's. Pairs are done ``_FP_CHUNK`` at a time: each pair's fingerprints marked in
-    its own row of a bitmap, A's looked up there, the marks cleared."""
-    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
-    lengths = np.fromiter(map(len, prints), dtype=np.int64, count=len(prints)) // 2
-    counts = np.zeros(len(sets), dtype=np.int64)
-    if not sizes.sum() or not lengths.sum():
-        return counts
-    mine = (np.concatenate(sets) >> _FP_SHIFT).astype(np.int64)
-    theirs = np.frombuffer(b"".join(prints), dtype="<u2").astype(np.int64)
-    at_mine = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=at_mine[1:])
-    at_theirs = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=at_theirs[1:])
-    row = np.arange(_FP_CHUNK, dtype=np.int64) << FP_BITS
-    marks = np.zeros(_FP_CHUNK << FP_BITS, dtype=bool)
-    for start in range(0, len(sets), _FP_CHUNK):
-        end = min(start + _FP_CHUNK, len(sets))
-        marked = theirs[at_theirs[start] : at_theirs[end]] + np.repeat(row[: end - start], lengths[start:end])
-        marks[marked] = True
-        hit = marks[mine[at_mine[start] : at_mine[end]] + np.repeat(row[: end - start], sizes[start:end])]
-        marks[marked] = False
-        nonempty = np.flatnonzero(sizes[start:end] > 0)
-        if len(nonempty):
-            firsts = at_mine[start:end][nonempty] - at_mine[start]
-            counts[start + nonempty] = np.add.reduceat(hit, firsts, dtype=np.int64)
-    return counts
-
-
-def fingerprint_verdicts(counts, size_a, size_b, prints_b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For pairs where ``counts`` of A's ``size_a`` shingles hit B's fingerprints (B: ``size_b`` shingles,
-    ``prints_b`` fingerprints): YES, NO or UNSURE as ``same_story`` would decide on the exact sets (``Z``
-    standard errors), the estimated Jaccard and its upper bound."""
-    c = np.asarray(counts, dtype=np.float64)
-    a = np.asarray(size_a, dtype=np.float64)
-    b = np.asarray(size_b, dtype=np.float64)
-    # a shingle outside B hits with the probability (B's distinct fingerprints) / 2**16, at most this
-    p = np.minimum(np.asarray(prints_b, dtype=np.float64) / _FP_SPACE, 1.0)
-    small = np.minimum(a, b)
-    # false hits: binomial over A's shingles outside B (at most a of them); a Bernstein bound at ``Z`` (the
-    # tail of a small count is longer than the normal one), plus one for rounding. Above: the count itself.
-    spread = Z * np.sqrt(a * p * (1 - p)) + Z * Z / 3 + 1
-    lower = np.clip(c - a * p - spread, 0, small)
-    upper = np.clip(c, lower, small)
-    keep = np.maximum(1 - p, 1e-9)
-    estimate = np.clip((c - a * p) / keep, lower, upper)
-
-    def same(i: np.ndarray) -> np.ndarray:
-        jaccard = i / np.maximum(a + b - i, 1)
-        contained = i / np.maximum(small, 1) >= CONTAINMENT_MIN
-        return (jaccard >= JACCARD_MIN) | ((small >= CONTAINMENT_MIN_SHINGLES) & contained)
-
-    verdict = np.where(same(lower), YES, np.where(same(upper), UNSURE, NO))
-    return verdict, estimate / np.maximum(a + b - estimate, 1), upper / np.maximum(a + b - upper, 1)

@@ -165,9 +165,4 @@ MIGRATIONS: list[str] = [
     ALTER TABLE dupe_signatures ADD COLUMN shingles INTEGER;
     ALTER TABLE dupe_signatures ADD COLUMN sketch BLOB;
     """,
-    # shingle fingerprints (assay/dedupe/signature.py): the top 16 bits of each distinct shingle hash, sorted,
-    # so that clustering bounds the overlap of two texts without reading the stored one; NULL for older ones
-    """
-    ALTER TABLE dupe_signatures ADD COLUMN fingerprints BLOB;
-    """,
 ]
