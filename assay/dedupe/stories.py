@@ -53,12 +53,9 @@ class Stories:
             "SELECT d.id, d.cluster_id, c.representative, c.size FROM documents d"
             " LEFT JOIN clusters c ON c.id = d.cluster_id WHERE d.id IN ({})"
         )
-        found = {r[0]: r for r in self._rows(sql, ids)}
-        out = {}
-        for i in ids:
-            r = found.get(i)
-            out[i] = (r[1], r[2], r[3]) if r and r[1] and r[2] else (r[1] if r and r[1] else i, i, 1)
-        return out
+        rows = self._rows(sql, ids)
+        found = {doc: (cluster or doc, rep or doc, size or 1) for doc, cluster, rep, size in rows}
+        return {i: found.get(i, (i, i, 1)) for i in ids}
 
     def members(self, cluster_ids: list[str], limit: int = MAX_LISTED) -> dict[str, list[StoryMember]]:
         """Members of each cluster, earliest first (at most ``limit`` each)."""

@@ -46,6 +46,7 @@ class Searcher:
         self.index = index
         self.schema = index.schema
         self.summary_backend = summary_backend
+        self.backends = tuple(dict.fromkeys((summary_backend, "extractive")))  # the preferred one's, else extractive
         self.hide_unsupported = hide_unsupported
         self.stories = Stories(store)
 
@@ -112,11 +113,12 @@ class Searcher:
 
     def summaries(self, docs) -> dict:
         """Each document's summary from the preferred backend, else the extractive one (None: excerpt)."""
-        docs = list(docs)
-        out = self.store.summaries_for(docs, self.summary_backend, TEMPLATE_VERSION)
-        if self.summary_backend != "extractive" and len(out) < len(docs):
-            missing = [d for d in docs if d.id not in out]
-            out.update(self.store.summaries_for(missing, "extractive", TEMPLATE_VERSION))
+        out: dict = {}
+        missing = list(docs)
+        for backend in self.backends:
+            if missing:
+                out.update(self.store.summaries_for(missing, backend, TEMPLATE_VERSION))
+                missing = [d for d in missing if d.id not in out]
         if self.hide_unsupported:
             out = {k: without_unsupported(v) for k, v in out.items()}
         return out
@@ -216,8 +218,7 @@ class Searcher:
     def _hits(self, ids: list[str], scores: list[float], q: ParsedQuery, with_summaries: bool) -> list[Hit]:
         """The cards of a page: one store query for the documents and their summaries, no Document objects
         (a card needs the paragraphs' texts for its snippet and nothing else of them)."""
-        backends = (self.summary_backend, "extractive") if self.summary_backend != "extractive" else ("extractive",)
-        cards = self.store.cards(ids, backends if with_summaries else (), TEMPLATE_VERSION)
+        cards = self.store.cards(ids, self.backends if with_summaries else (), TEMPLATE_VERSION)
         terms = q.highlight_terms()
         hits = []
         for doc_id, score in zip(ids, scores, strict=True):

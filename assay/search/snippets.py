@@ -7,7 +7,6 @@ from bisect import bisect_right
 from collections.abc import Container
 from functools import lru_cache
 
-from ..model import Document
 from ..text.normalize import fold
 
 SNIPPET_CHARS = 160
@@ -126,22 +125,6 @@ def excerpt_of(texts: list[str], lang: str, headings: Container[int] = (), chars
     if len(out) > limit:
         return out[:limit].rstrip() + " ..."
     return out
-
-
-def _parts(doc: Document) -> tuple[list[str], set[int]]:
-    return [p.text for p in doc.paragraphs], {i for i, p in enumerate(doc.paragraphs) if p.kind != "text"}
-
-
-def snippet(doc: Document, terms: list[str]) -> tuple[str, int | None, list[tuple[int, int]]]:
-    """(snippet text, its paragraph number, highlight spans within the snippet)."""
-    texts, headings = _parts(doc)
-    text, i, hl = snippet_of(texts, terms, headings, doc.lang)
-    return text, (doc.paragraphs[i].n if i is not None else None), hl
-
-
-def excerpt(doc: Document, chars: int | None = None) -> str:
-    texts, headings = _parts(doc)
-    return excerpt_of(texts, doc.lang, headings, chars)
 
 
 def mark(text: str, spans: list[tuple[int, int]], before: str, after: str) -> str:
