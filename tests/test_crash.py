@@ -34,8 +34,15 @@ def _env(home: Path) -> dict[str, str]:
 def _ingest(folder: Path, home: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "assay", "ingest", "--json", str(folder)]
     return subprocess.Popen(
-        cmd, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, cwd=REPO
+        cmd, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=REPO
     )
+
+
+def _ingest_to_end(home: Path, folder: Path) -> subprocess.CompletedProcess:
+    """``assay ingest --json`` of the folder, run to its end."""
+    proc = _ingest(folder, home)
+    out, err = proc.communicate(timeout=300)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def _add_round(folder: Path, round_no: int, records: list[dict], pdfs: list[Path]) -> int:
@@ -70,14 +77,7 @@ def test_sigkill_at_random_moments_then_ingest_completes(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)  # the whole group: no worker outlives it
             proc.wait()
             killed_mid_run += 1
-        done = subprocess.run(
-            [sys.executable, "-m", "assay", "ingest", "--json", str(folder)],
-            env=_env(home),
-            capture_output=True,
-            text=True,
-            cwd=REPO,
-            timeout=300,
-        )
+        done = _ingest_to_end(home, folder)
         assert done.returncode == 0, f"seed {seed}, round {round_no}: {done.stderr[-2000:]}"
         report = json.loads(done.stdout)
         assert report["quarantined"] == 0, (seed, report)
@@ -85,14 +85,7 @@ def test_sigkill_at_random_moments_then_ingest_completes(tmp_path):
         _check(home, files, files - copies, seed, round_no)
     assert killed_mid_run >= KILLS // 2, f"seed {seed}: only {killed_mid_run} kills landed during a run"
     # a last run has nothing left to do: every file is skipped without being parsed again
-    again = subprocess.run(
-        [sys.executable, "-m", "assay", "ingest", "--json", str(folder)],
-        env=_env(home),
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=300,
-    )
+    again = _ingest_to_end(home, folder)
     report = json.loads(again.stdout)
     assert (report["added"], report["updated"], report["unchanged"]) == (0, 0, files), report
 
