@@ -2,6 +2,7 @@ import json
 
 import pytest
 from conftest import ingest, make_settings
+from tantivy import Occur
 
 from assay.errors import QueryError
 from assay.search.engine import Filters
@@ -126,6 +127,32 @@ def test_filters(ws):
     until = parse_date("2025-10-10", tz)[0]
     assert ext(ws.searcher.search("稀土", filters=Filters(since=since, until=until))) == ["a"]
     assert ws.searcher.search("稀土", filters=Filters(source=["nobody"])).total == 0
+
+
+def test_filters_on_the_majority_value(ws):
+    """lang=zh and type=news keep most documents, so they run as MustNot of the other values: the same
+    documents must come back as with the minority filters' complement."""
+    everything = set(ext(ws.searcher.search("", limit=10)))
+    zh = set(ext(ws.searcher.search("", limit=10, filters=Filters(lang=["zh"]))))
+    assert zh == everything - {"c"}
+    news = set(ext(ws.searcher.search("", limit=10, filters=Filters(doc_type=["news"]))))
+    assert news == everything - {"f"}
+    both = ws.searcher.search("稀土", filters=Filters(lang=["zh"], doc_type=["news"]))
+    assert ext(both) == ["d", "a", "e"] and both.total == 3
+    assert ws.searcher.search("", filters=Filters(lang=["zh", "en"])).total == len(RECORDS)
+    assert ws.searcher.search("", filters=Filters(lang=["fr"])).total == 0
+    # the Must form stays for a value that keeps few documents
+    kept = ws.searcher._one_of(ws.index.searcher(), "lang", ["en"])
+    dropped = ws.searcher._one_of(ws.index.searcher(), "lang", ["zh"])
+    assert [o for o, _ in kept] == [Occur.Must] and [o for o, _ in dropped] == [Occur.MustNot]
+
+
+def test_as_of_hides_documents_added_later(ws):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    assert ws.searcher.search("", filters=Filters(as_of=now + timedelta(seconds=5))).total == len(RECORDS)
+    assert ws.searcher.search("", filters=Filters(as_of=now - timedelta(days=1))).total == 0
 
 
 def test_pagination(ws):

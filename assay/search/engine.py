@@ -24,6 +24,7 @@ SORTS = ("newest", "relevance")
 MATCHES = ("auto", "all", "any")
 MAX_LIMIT = 200
 MAX_WINDOW = 5000  # collapsed search: at most this many top documents are grouped into stories
+MAX_EXCLUDED = 16  # a filter becomes MustNot of the other values only when they are this few
 
 
 @dataclass
@@ -74,23 +75,45 @@ class Searcher:
             ]
         )
 
-    def _filters(self, f: Filters) -> list[tuple[Occur, Query]]:
+    def _filters(self, f: Filters, searcher: tantivy.Searcher) -> list[tuple[Occur, Query]]:
+        """Filter clauses, each in its cheaper form. Tantivy intersects a query with a Must filter by
+        seeking through the filter's postings for every match, so a filter that keeps most documents
+        (lang=zh, type=news) costs as much as the query itself; the same filter as MustNot on the values
+        it leaves out (every document has exactly one value of these fields) walks short postings only.
+        On the 200k bench store, 发展 lang=zh type=news: 4.1 → 2.7 ms in tantivy."""
         s = self.schema
-        out = []
+        out: list[tuple[Occur, Query]] = []
         if f.source:
             names = sorted({n for frag in f.source for n in self.store.sources_matching(frag)})
-            out.append((Occur.Must, self._any_of("source", names) if names else Query.empty_query()))
+            out += self._one_of(searcher, "source", names) if names else [(Occur.Must, Query.empty_query())]
         for field, values in (("doc_type", f.doc_type), ("lang", f.lang)):
             if values:
-                out.append((Occur.Must, self._any_of(field, list(values))))
+                out += self._one_of(searcher, field, list(values))
         if f.since or f.until:
             lo = int(f.since.timestamp()) if f.since else None
             hi = int(f.until.timestamp()) if f.until else None
             out.append((Occur.Must, Query.range_query(s, "ts", tantivy.FieldType.Integer, lo, hi)))
-        if f.as_of:
-            hi = int(f.as_of.timestamp())
-            out.append((Occur.Must, Query.range_query(s, "added", tantivy.FieldType.Integer, None, hi)))
-        return [(o, Query.const_score_query(q, 0.0)) for o, q in out]
+        if f.as_of:  # nearly everything was added before as_of: exclude what came after (usually nothing)
+            lo = int(f.as_of.timestamp()) + 1
+            out.append((Occur.MustNot, Query.range_query(s, "added", tantivy.FieldType.Integer, lo, None)))
+        return [(o, Query.const_score_query(q, 0.0) if o is Occur.Must else q) for o, q in out]
+
+    def _one_of(self, searcher: tantivy.Searcher, field: str, values: list[str]) -> list[tuple[Occur, Query]]:
+        """Documents whose ``field`` (one exact value per document) is one of ``values``: as Must of those
+        values, or as MustNot of every other value in the index when they hold fewer documents (document
+        frequencies from the term dictionary: a few µs)."""
+        wanted = set(values)
+        inside = outside = 0
+        others = []
+        for term, df in searcher.terms_with_prefix(field, ""):
+            if term in wanted:
+                inside += df
+            else:
+                outside += df
+                others.append(term)
+        if outside < inside and len(others) <= MAX_EXCLUDED:
+            return [(Occur.MustNot, Query.term_query(self.schema, field, v)) for v in others]
+        return [(Occur.Must, self._any_of(field, values))]
 
     def _any_of(self, field: str, values: list[str]) -> Query:
         """Exact-value filter. Term queries (not a term set, which builds a bitset over every match)."""
@@ -98,7 +121,7 @@ class Searcher:
             return Query.term_query(self.schema, field, values[0])
         return Query.boolean_query([(Occur.Should, Query.term_query(self.schema, field, v)) for v in values])
 
-    def build(self, q: ParsedQuery, f: Filters, match: str) -> Query:
+    def build(self, q: ParsedQuery, f: Filters, match: str, searcher: tantivy.Searcher | None = None) -> Query:
         positive = [self._term(t) for t in q.terms] + [self._phrase(p) for p in q.phrases]
         occur = Occur.Must if match == "all" else Occur.Should
         clauses: list[tuple[Occur, Query]] = [(occur, c) for c in positive]
@@ -108,7 +131,7 @@ class Searcher:
             clauses = [(Occur.Must, Query.boolean_query(clauses))]
         clauses += [(Occur.MustNot, self._term(t)) for t in q.excluded]
         clauses += [(Occur.MustNot, self._phrase(p)) for p in q.excluded_phrases]
-        clauses += self._filters(f)
+        clauses += self._filters(f, searcher or self.index.searcher())
         return Query.boolean_query(clauses)
 
     def summaries(self, docs) -> dict:
@@ -161,8 +184,8 @@ class Searcher:
         return SearchResult(query, found.total, hits, page, limit, sort, used, took, collapse, found.more)
 
     def _top(self, q: ParsedQuery, f: Filters, match: str, sort: str, offset: int, count: int):
-        tq = self.build(q, f, match)
         searcher = self.index.searcher()
+        tq = self.build(q, f, match, searcher)
         if sort == "newest":
             res = searcher.search(tq, count, count=True, order_by_field="newest", offset=offset)
         else:
