@@ -131,7 +131,7 @@ class Plan:
                     d.doc.sig.exact,
                     d.doc.sig.size,
                     d.doc.published_ts,
-                    _blob(d.doc.sig.bands),
+                    d.doc.sig.bands,
                     d.doc.sig.shingles if d.doc.sig.sketch else None,
                     d.doc.sig.sketch or None,
                 )
@@ -219,7 +219,7 @@ class StoryClusters:
         """Everything the decisions need from the store and the band index, read at once; the batch's
         signatures go into the index (numbered ``ns``) and the shingle sets to compare are made together."""
         rows = [i for i, d in enumerate(docs) if d.sig.bands]
-        keys = np.array([docs[i].sig.bands for i in rows], dtype=np.int64).reshape(len(rows), BANDS)
+        keys = np.frombuffer(b"".join(docs[i].sig.bands for i in rows), dtype=np.int64).reshape(len(rows), BANDS)
         sketch, shingles = _sketches([docs[i].sig for i in rows])
         with self.store._lock, self.bands.lock:
             self.bands.sync(self.db, BANDS)
@@ -588,10 +588,6 @@ def paragraphs_text(data: str) -> str:
 
 def _const(value: str) -> Callable[[], str]:
     return lambda: value
-
-
-def _blob(bands: list[int]) -> bytes:
-    return np.asarray(bands, dtype=np.int64).tobytes()
 
 
 def _may_be_revision(doc: Incoming, other) -> bool:

@@ -44,6 +44,7 @@ CONTAINMENT_MIN_SHINGLES = 50
 # At 5, a pair at the Jaccard threshold is called "not the same" (or one just under it "the same") by chance
 # about once in 3.5 million pairs; the labelled pairs never disagree with the exact check (tests/test_dedupe.py)
 Z = 5.0
+Z_RULE_OUT = 3.5
 
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
@@ -207,7 +208,7 @@ class Signature:
     not stored."""
 
     exact: str
-    bands: list[int]
+    bands: bytes  # BANDS int64 keys, native byte order (as stored in dupe_signatures.bands); empty for no text
     size: int
     shingles: int = 0
     sketch: bytes = b""
@@ -248,7 +249,7 @@ def signatures(texts: list[tuple[str, str]]) -> list[Signature]:
     ends = np.cumsum(lengths).tolist()
     raw = codes.tobytes()
     exact = [_exact_key(raw[4 * (end - n) : 4 * end]) for end, n in zip(ends, lengths.tolist(), strict=True)]
-    bands: list[list[int]] = [[] for _ in texts]
+    bands: list[bytes] = [b""] * len(texts)
     sketch: list[bytes] = [b""] * len(texts)
     flat, offsets = batch_shingles(codes, lengths)
     sets = distinct_runs(flat, offsets)
@@ -257,9 +258,11 @@ def signatures(texts: list[tuple[str, str]]) -> list[Signature]:
         run = np.zeros(len(with_text) + 1, dtype=np.uint64)
         np.cumsum((offsets[1:] - offsets[:-1])[with_text], out=run[1:])
         matrix = minhash_matrix(flat, run)
-        low = sketches(matrix)
-        for j, (i, keys) in enumerate(zip(with_text.tolist(), band_keys(matrix).tolist(), strict=True)):
-            bands[i], sketch[i] = keys, low[j].tobytes()
+        low = sketches(matrix).tobytes()
+        keys = band_keys(matrix).tobytes()
+        kb, sb = 8 * BANDS, 2 * NUM_PERM
+        for j, i in enumerate(with_text.tolist()):
+            bands[i], sketch[i] = keys[j * kb : (j + 1) * kb], low[j * sb : (j + 1) * sb]
     return [
         Signature(e, b, n, len(u), k, u)
         for e, b, n, k, u in zip(exact, bands, lengths.tolist(), sketch, sets, strict=True)
@@ -299,7 +302,12 @@ def same_story(s: Similarity) -> bool:
 
 def candidates(a: Signature, b: Signature) -> bool:
     """Would LSH bring these two together (the same exact key, or a band key in common)?"""
-    return a.exact == b.exact or not set(a.bands).isdisjoint(b.bands)
+    return a.exact == b.exact or not set(band_list(a)).isdisjoint(band_list(b))
+
+
+def band_list(sig: Signature) -> list[int]:
+    """A signature's band keys as integers."""
+    return np.frombuffer(sig.bands, dtype=np.int64).tolist()
 
 
 YES, NO, UNSURE = 1, 0, -1  # sketch verdicts
@@ -307,11 +315,15 @@ YES, NO, UNSURE = 1, 0, -1  # sketch verdicts
 
 def jaccard_bounds(matches: np.ndarray, k: int = NUM_PERM) -> tuple[np.ndarray, np.ndarray]:
     """Bounds on the Jaccard of pairs whose sketches agree on ``matches`` of ``k`` values (Wilson score
-    interval, ``Z`` standard errors)."""
+    interval): the lower one ``Z`` standard errors from the estimate, the upper one ``Z_RULE_OUT``."""
     p = np.asarray(matches, dtype=np.float64) / k
-    z2 = Z * Z / k
+    return _wilson(p, k, Z)[0], _wilson(p, k, Z_RULE_OUT)[1]
+
+
+def _wilson(p: np.ndarray, k: int, z: float) -> tuple[np.ndarray, np.ndarray]:
+    z2 = z * z / k
     centre = (p + z2 / 2) / (1 + z2)
-    half = Z / (1 + z2) * np.sqrt(p * (1 - p) / k + z2 / (4 * k))
+    half = z / (1 + z2) * np.sqrt(p * (1 - p) / k + z2 / (4 * k))
     return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
 
 
