@@ -53,7 +53,7 @@ MAX_CANDIDATES = 5  # weighed per document: the most similar by the sketches fir
 SURE = 0.9  # a candidate this similar ends the search
 _CHUNK = 900  # SQLite host parameters per IN (...)
 _PAIRS = 65536  # candidate pairs whose sketches are compared at once
-_LIKELIEST = 8  # stored stories read per document (then at most ``MAX_CANDIDATES`` weighed)
+_LIKELIEST = 5  # stored stories read per document (then at most ``MAX_CANDIDATES`` weighed)
 
 
 @dataclass(slots=True)
