@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import ensure, library_version  # noqa: E402
+from corpus import ensure, host_speed, library_version  # noqa: E402
 
 from assay.dedupe.clusters import Incoming, StoryClusters  # noqa: E402
 from assay.dedupe.signature import fold_table, normalize, signatures  # noqa: E402
@@ -242,6 +242,7 @@ def main() -> None:
         "n": args.n,
         "batch": args.batch,
         "load_before": round(load_before, 2),
+        "host_speed": host_speed(),
         "assay": ours,
     }
     if args.baseline_n and importlib.util.find_spec("datasketch") is None:

@@ -253,6 +253,7 @@ def main() -> None:
         "python": platform.python_version(),
         "library": corpus.library_version(),
         "load_before": os.getloadavg()[0],
+        "host_speed": corpus.host_speed(),
         "corpus": str(corpus_path),
         "data_dir": str(data_dir),
     }

@@ -257,6 +257,7 @@ def main() -> None:
         "python": platform.python_version(),
         "library": corpus.library_version(),
         "load_before": load0,
+        "host_speed": corpus.host_speed(),
         "load_after": os.getloadavg()[0],
         "data_dir": str(data_dir),
         "docs": docs,

@@ -214,6 +214,7 @@ def main() -> None:
         "data_dir": str(data_dir),
         "reps": args.reps,
         "load_before": load0,
+        "host_speed": corpus.host_speed(),
         "load_after": os.getloadavg()[0],
         "worst_p50": worst,
         "median_p50": median,
