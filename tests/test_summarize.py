@@ -157,6 +157,19 @@ def test_news_structure() -> None:
     assert_cited(doc, s)
 
 
+def test_group_headings_skip_words_that_name_no_topic() -> None:
+    from assay.summarize.extractive import _Unit
+    from assay.summarize.outline import keywords
+
+    # "时间" is frequent in this stretch and rare elsewhere, so it scored first (seen on a real card)
+    text = "美国中央司令部称，美军于美东时间当天15时（德黑兰时间14日22时30分）开始对伊朗发动新一轮打击。"
+    chunk = text + "当地时间晚些时候伊朗表示将作出回应。"
+    heading = keywords([_Unit(text, 1, 0, -1, 1.0)], chunk, chunk + "美国股市收涨。美国CPI同比增长3.5%。", True, set())
+    words = heading.split(" · ")
+    assert "时间" not in words and "当天" not in words
+    assert "伊朗" in words and all(w in text for w in words)
+
+
 def test_report_with_headings_and_rating() -> None:
     doc = make(REPORT, doc_type="report", title="稀土行业深度报告")
     s = SUM.summarize(doc)

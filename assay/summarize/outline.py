@@ -74,6 +74,13 @@ class Outline:
 
 
 _MAX_CANDIDATES = 12  # words looked at (in reading order), to bound the substring counting
+# words that say when or how something was reported, or are too general to name a group: a heading of them
+# ("时间 · 美军 · 美国" for "美国东部时间当天15时，美军…") tells the reader nothing. For headings only (the
+# sentences that contain them are still picked)
+_ZH_NOT_A_TOPIC = frozenset(
+    """时间 当地时间 北京时间 东部时间 当天 当日 日前 近日 昨天 昨日 明天 今日 本周 上周 下周 本月 上月 目前
+    此前 此后 期间 日电 电讯 新华社 央视 总台 记者 消息 报道 介绍 据悉 国家 人民 重要 有关 方面 一步""".split()
+)
 
 
 def keywords(picks: list[_Unit], chunk_text: str, doc_text: str, zh: bool, seen: set[str], k: int = 3) -> str:
@@ -86,7 +93,7 @@ def keywords(picks: list[_Unit], chunk_text: str, doc_text: str, zh: bool, seen:
         keys = [
             w
             for w in dict.fromkeys(S._cut(top, False))
-            if len(w) >= 2 and w not in S.ZH_STOP and not w[0].isdigit() and w not in seen
+            if len(w) >= 2 and w not in S.ZH_STOP and w not in _ZH_NOT_A_TOPIC and not w[0].isdigit() and w not in seen
         ][:_MAX_CANDIDATES]
         words = keys
         score = {x: chunk_text.count(x) ** 2 / (doc_text.count(x) or 1) for x in keys}
