@@ -79,7 +79,8 @@ _MAX_CANDIDATES = 12  # words looked at (in reading order), to bound the substri
 # sentences that contain them are still picked)
 _ZH_NOT_A_TOPIC = frozenset(
     """时间 当地时间 北京时间 东部时间 当天 当日 日前 近日 昨天 昨日 明天 今日 本周 上周 下周 本月 上月 目前
-    此前 此后 期间 日电 电讯 新华社 央视 总台 记者 消息 报道 介绍 据悉 国家 人民 重要 有关 方面 一步""".split()
+    此前 此后 期间 日电 电讯 新华社 央视 总台 记者 消息 报道 介绍 据悉 国家 人民 重要 有关 方面 一步 公告 亿元
+    万元 同比 环比""".split()
 )
 
 
