@@ -13,8 +13,8 @@ New keys arrive a batch at a time as a sorted run; runs are merged when the newe
 size of the older (a merge of two sorted runs is linear with a stable sort), so a lookup searches a few
 runs and the total merge work stays near n log n. Sketches are kept in arrays in signature-number order
 (numbers arrive in increasing order), grown by doubling; a signature without one (written before sketches
-existed) has a distinct-shingle count of -1, or no row. These sketches only rule candidates out: the ones
-kept are weighed again with the sketches read from the store (``StoryClusters._members``). The story of
+existed) has a distinct-shingle count of -1, or no row. They rule candidates out before the store is read
+(``StoryClusters._likeliest``) and weigh the ones kept (``StoryClusters._weigh_stored``). The story of
 each signature (its cluster, as a number) is kept too, so that only the closest few of each story are read.
 """
 

@@ -80,8 +80,6 @@ class Member:
     doc_type: str
     published_ts: int | None
     size: int
-    shingles: int | None = None
-    sketch: bytes | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -231,13 +229,13 @@ class StoryClusters:
             likely = self._likeliest(pair_row, pair_n, pair_shared, sketch, shingles)
             pair_row, pair_n, pair_shared = pair_row[likely], pair_n[likely], pair_shared[likely]
             stored = self._members(set(pair_n.tolist()) | set(exact.values()))
+            weighed = self._weigh_stored(pair_row, pair_n, pair_shared, stored, sketch, shingles)
             taken = self._taken_cluster_ids(removed)  # only a changed document's id can name another story
             ns = list(range(first_n, first_n + len(docs)))
             self.bands.add(np.array([ns[i] for i in rows], dtype=np.int64), keys, sketch, shingles)
             self.bands.max_n = max(self.bands.max_n, first_n + len(docs) - 1)
         self.forget(removed)
         gone = set(removed)
-        weighed = _weigh_stored(pair_row, pair_n, pair_shared, stored, sketch, shingles)
         cands: dict[int, list[Candidate]] = {}
         for r, c in weighed:
             i = rows[r]
@@ -281,6 +279,32 @@ class StoryClusters:
         rows = pair_row[order]
         first = np.searchsorted(rows, rows)  # the position of each row's first pair (rows are sorted)
         return np.sort(order[np.arange(len(order)) - first < _LIKELIEST])
+
+    def _weigh_stored(self, pair_row, pair_n, pair_shared, stored: dict[int, Member], sketch, shingles) -> list:
+        """(batch row, Candidate) for the pairs whose stored side still exists (it has a row in ``stored``),
+        weighed by the two sketches (the stored one from the band index, which holds every stored sketch);
+        those ruled out are left out."""
+        have = np.fromiter((n in stored for n in pair_n.tolist()), dtype=bool, count=len(pair_n))
+        pair_row, pair_n, pair_shared = pair_row[have], pair_n[have], pair_shared[have]
+        if not len(pair_n):
+            return []
+        at = self.bands.sketch_rows(pair_n)
+        theirs = self.bands.sketches[np.maximum(at, 0)]
+        their_shingles = np.where(at >= 0, self.bands.shingles[np.maximum(at, 0)], -1)
+        verdict, estimate, upper = _verdicts(sketch[pair_row], theirs, shingles[pair_row], their_shingles)
+        out = []
+        for r, n, v, e, u, k in zip(
+            pair_row.tolist(),
+            pair_n.tolist(),
+            verdict.tolist(),
+            estimate.tolist(),
+            upper.tolist(),
+            pair_shared.tolist(),
+            strict=True,
+        ):
+            if v != NO:
+                out.append((r, Candidate(n, v, e, u, k)))
+        return out
 
     def _decide(self, doc: Incoming, n: int, cands: list, taken: set[str]) -> Decision:
         """The best confirmed candidate's cluster, else a story of its own. Candidates come likeliest first;
@@ -379,8 +403,8 @@ class StoryClusters:
 
     def _members(self, ns: set[int]) -> dict[int, Member]:
         sql = (
-            "SELECT s.n, s.doc_id, d.cluster_id, d.title, d.source, d.doc_type, s.published_ts, s.size,"
-            " s.shingles, s.sketch FROM dupe_signatures s"
+            "SELECT s.n, s.doc_id, d.cluster_id, d.title, d.source, d.doc_type, s.published_ts, s.size"
+            " FROM dupe_signatures s"
             " JOIN documents d ON d.id = s.doc_id WHERE s.n IN ({}) AND d.cluster_id IS NOT NULL"
         )
         return {r[0]: Member(*r[1:]) for r in self._select(sql, ns)}
@@ -473,36 +497,6 @@ def _verdicts(mine: np.ndarray, theirs: np.ndarray, my_shingles, their_shingles)
     verdict = np.where(unknown, UNSURE, verdict)
     upper = np.where(unknown, 1.0, jaccard_bounds(equal)[1])
     return verdict, estimate, upper
-
-
-def _weigh_stored(pair_row, pair_n, pair_shared, stored: dict[int, Member], sketch, shingles) -> list:
-    """(batch row, Candidate) for the pairs whose stored side still exists, weighed with the sketch read
-    from the store (the in-memory one only ruled pairs out); those ruled out here are left out."""
-    have = np.fromiter((n in stored for n in pair_n.tolist()), dtype=bool, count=len(pair_n))
-    pair_row, pair_n, pair_shared = pair_row[have], pair_n[have], pair_shared[have]
-    if not len(pair_n):
-        return []
-    whole = 2 * NUM_PERM
-    members = [stored[n] for n in pair_n.tolist()]
-    ok = [m.sketch is not None and len(m.sketch) == whole and m.shingles is not None for m in members]
-    theirs = np.frombuffer(
-        b"".join(m.sketch if k else bytes(whole) for m, k in zip(members, ok, strict=True)), dtype="<u2"
-    ).reshape(len(members), NUM_PERM)
-    their_shingles = np.array([m.shingles if k else -1 for m, k in zip(members, ok, strict=True)], dtype=np.int64)
-    verdict, estimate, upper = _verdicts(sketch[pair_row], theirs, shingles[pair_row], their_shingles)
-    out = []
-    for r, n, v, e, u, k in zip(
-        pair_row.tolist(),
-        pair_n.tolist(),
-        verdict.tolist(),
-        estimate.tolist(),
-        upper.tolist(),
-        pair_shared.tolist(),
-        strict=True,
-    ):
-        if v != NO:
-            out.append((r, Candidate(n, v, e, u, k)))
-    return out
 
 
 def _batch_candidates(keys: np.ndarray, sketch: np.ndarray, shingles: np.ndarray) -> list:
