@@ -225,10 +225,14 @@ def main() -> None:
     ap.add_argument("--baseline-n", type=int, default=200_000, help="documents the baseline runs over (0: none)")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--corpus", type=Path, help="a corpus file to read the first --n records of (default: built)")
+    ap.add_argument("--keep", type=Path, help="build the store in this (new) directory and keep it")
     args = ap.parse_args()
     load_before = os.getloadavg()[0]
     records, of = load(args.corpus or ensure(args.n), args.n, args.inject, args.seed)
-    with tempfile.TemporaryDirectory(prefix="assay-dedupe-") as tmp:
+    if args.keep:
+        args.keep.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="assay-dedupe-") as scratch:
+        tmp = args.keep or scratch
         ours = run_ours(records, args.batch, Path(tmp))
         store = ours.pop("store")
         ours["injected_found"] = injected_found(store, of)

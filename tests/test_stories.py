@@ -6,6 +6,7 @@ ones: two documents of one story, the case the reference page shows (the same So
 from __future__ import annotations
 
 import json
+import sqlite3
 from itertools import combinations
 
 import pytest
@@ -114,3 +115,25 @@ def test_cli_dupes_and_no_collapse(tmp_path):
     assert " similar · " in folded
     every = json.loads(assay("search", "稀土", "--limit", "30", "--no-collapse", "--json", home=tmp_path).stdout)
     assert not every["collapsed"] and all(h["similar"] == [] for h in every["hits"])
+
+
+def test_a_signature_change_clusters_the_store_again_at_the_next_ingest(tmp_path):
+    """The last migration drops signatures made by the older MinHash; the next ingest clusters every stored
+    document again (the CLI shows it as a "stories" progress task) and finds the same stories."""
+    from assay.store.migrations import MIGRATIONS
+
+    assay("ingest", str(DEMO), home=tmp_path)
+    before = json.loads(assay("dupes", "--json", home=tmp_path).stdout)["clusters"]
+    db = sqlite3.connect(tmp_path / "assay.db")
+    db.execute(f"PRAGMA user_version={len(MIGRATIONS) - 1}")  # as a store made before the change
+    db.close()
+    dropped = assay("dupes", home=tmp_path).stdout
+    assert "not clustered yet" in dropped
+    assert json.loads(assay("dupes", "--json", home=tmp_path).stdout)["clusters"] == []
+    again = assay("ingest", str(DEMO), home=tmp_path)
+    assert "added 0 · updated 0" in again.stdout + again.stderr
+    after = json.loads(assay("dupes", "--json", home=tmp_path).stdout)["clusters"]
+    assert len(after) >= 55
+    assert {frozenset(m["id"] for m in c["members"]) for c in after} == {
+        frozenset(m["id"] for m in c["members"]) for c in before
+    }

@@ -356,6 +356,8 @@ class StoryClusters:
             self._keep(d.id, s)
 
     def _keep(self, doc_id: str, s: np.ndarray) -> None:
+        if s.base is not None:  # a view into its batch's array, which it would keep alive
+            s = s.copy()
         self._sets[doc_id] = s
         if len(self._sets) > self._cache_size:
             self._sets.popitem(last=False)

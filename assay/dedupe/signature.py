@@ -4,9 +4,10 @@ Normalization keeps letters and digits only and folds each character (traditiona
 full-width → ASCII, lower case) through one lookup table over the Basic Multilingual Plane, so whitespace,
 punctuation and Markdown markup do not matter. The work is array arithmetic over all the texts of a batch
 laid end to end: one table lookup, then overlapping runs of ``SHINGLE`` characters hashed to 64 bits (a
-rolling polynomial, then a mixing step). MinHash (``rensa``, in Rust) turns a document's shingles into
-``NUM_PERM`` values; ``BANDS`` bands of ``ROWS`` values each become one integer key per band, and two
-documents that share a band key are candidates. A candidate is only a hint: ``similarity`` (the exact
+rolling polynomial, then a mixing step). One sort of the whole batch's shingles gives each document its set
+of distinct shingles and its MinHash: ``NUM_PERM`` values, one per bin of the hash space (one-permutation
+hashing, densified; ``sets_and_minhashes``). ``BANDS`` bands of ``ROWS`` values each become one integer key
+per band, and two documents that share a band key are candidates. A candidate is only a hint: ``similarity`` (the exact
 Jaccard and containment of the two shingle sets) decides, against the thresholds in ``same_story``.
 
 Reading a candidate's text to compare it exactly is the costly part of clustering, so each signature also
@@ -24,7 +25,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
 
 import numpy as np
 
@@ -49,6 +49,11 @@ CONTAINMENT_MIN_SHINGLES = 50
 # labelled pairs never disagree with the exact check at these settings (tests/test_dedupe.py)
 Z = 5.0
 Z_RULE_OUT = 3.5
+# below this many distinct shingles in either text, the sketches decide nothing: most of a short text's
+# MinHash bins are borrowed from its few filled ones (see ``sets_and_minhashes``), so the share of equal
+# values varies more than the bounds above assume (measured on random sets of 3–10 shingles: 1.2 times the
+# binomial spread; from 50 on, 0.9 times)
+SKETCH_MIN_SHINGLES = 50
 
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
@@ -105,7 +110,8 @@ def normalize(title: str, text: str) -> str:
     return codes.tobytes().decode("utf-32-le", "surrogatepass")
 
 
-def _exact_key(raw: bytes) -> str:
+def _exact_key(raw) -> str:
+    """The key of normalized text as UTF-32-LE bytes (or the uint32 code points themselves)."""
     return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
 
@@ -179,19 +185,10 @@ def shingle_hashes(normalized: str) -> np.ndarray:
     return batch_shingles(codes, np.array([len(codes)]))[0]
 
 
-def _unique(values: np.ndarray) -> np.ndarray:
-    s = np.sort(values)
-    if len(s) < 2:
-        return s
-    keep = np.empty(len(s), dtype=bool)
-    keep[0] = True
-    np.not_equal(s[1:], s[:-1], out=keep[1:])
-    return s[keep]
-
-
 def shingle_set(normalized: str) -> np.ndarray:
-    """Sorted unique shingle hashes: the set that ``similarity`` compares."""
-    return _unique(shingle_hashes(normalized))
+    """Sorted distinct shingle values (see ``sets_and_minhashes``): the set that ``similarity`` compares."""
+    codes = _codes(normalized)
+    return distinct_runs(*batch_shingles(codes, np.array([len(codes)])))[0]
 
 
 def shingle_sets(texts: list[tuple[str, str]]) -> list[np.ndarray]:
@@ -217,24 +214,100 @@ class Signature:
     shingle_set: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
-def minhash_matrix(flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """MinHash of each text's shingles (a run of ``flat``), as a (texts × NUM_PERM) uint32 matrix (rensa)."""
-    import rensa
+_DOC_BITS = 20  # a batch's document number, in the top bits of a sorted shingle value
+_SET_BITS = 64 - _DOC_BITS  # the hash bits a shingle set keeps (44: two sets of 500 collide once in 10^7)
+_SET_MASK = np.uint64((1 << _SET_BITS) - 1)
+_BIN_BITS = 7  # NUM_PERM = 2**7 bins
+_VALUE_BITS = _SET_BITS - _BIN_BITS
+_VALUE_MASK = np.uint64((1 << _VALUE_BITS) - 1)
+_EMPTY_BIN = np.uint64(1 << _VALUE_BITS)  # above every value
+assert NUM_PERM == 1 << _BIN_BITS
 
-    matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, NUM_PERM, SEED)
-    rows = matrix.to_rows()
-    return np.fromiter(chain.from_iterable(rows), dtype=np.uint32, count=len(rows) * NUM_PERM).reshape(-1, NUM_PERM)
+
+@lru_cache(maxsize=1)
+def _probes() -> np.ndarray:
+    """For each bin, the order in which an empty one borrows from the others (a permutation of the bins per
+    bin, from our own hash so that it never changes): row ``t`` is every bin's ``t``-th choice."""
+    t = np.arange(NUM_PERM, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        keys = _mix((t[:, None] << np.uint64(8)) + t[None, :] + np.uint64(SEED))  # [bin, attempt]
+    return np.argsort(keys, axis=1).T.copy()  # [attempt, bin]
+
+
+def sets_and_minhashes(
+    flat: np.ndarray, offsets: np.ndarray, minhashes: bool = True
+) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """Each text's shingle set (its run of ``flat``: sorted distinct values, the top ``_SET_BITS`` of each
+    hash) and its MinHash, both from one sort of the whole batch.
+
+    The MinHash is one-permutation hashing with optimal densification (Shrivastava, ICML 2017): a hash's
+    top ``_BIN_BITS`` bits name one of ``NUM_PERM`` bins, and a bin keeps the smallest of the rest; an empty
+    bin (a text of few shingles) takes the value of the first filled bin in its own fixed probe order. Two
+    texts agree on a bin with probability equal to their Jaccard, as with ``NUM_PERM`` independent
+    permutations, for one hash per shingle instead of ``NUM_PERM``. Rows of texts without shingles are all
+    ``_EMPTY_BIN``. Returns the sets and a (texts × NUM_PERM) uint64 matrix (None without ``minhashes``)."""
+    n = len(offsets) - 1
+    if n >= 1 << _DOC_BITS:
+        half = n // 2
+        s1, m1 = sets_and_minhashes(flat[: int(offsets[half])], offsets[: half + 1], minhashes)
+        s2, m2 = sets_and_minhashes(flat[int(offsets[half]) :], offsets[half:] - offsets[half], minhashes)
+        return s1 + s2, (np.concatenate([m1, m2]) if minhashes else None)
+    counts = np.diff(offsets.astype(np.int64))
+    values = np.repeat(np.arange(n, dtype=np.uint64) << np.uint64(_SET_BITS), counts)
+    values |= np.right_shift(flat, np.uint64(_DOC_BITS), out=np.empty_like(flat))
+    values.sort()
+    if len(values):
+        keep = np.empty(len(values), dtype=bool)
+        keep[0] = True
+        np.not_equal(values[1:], values[:-1], out=keep[1:])
+        values = values[keep]
+    ends = np.searchsorted(values, np.arange(1, n + 1, dtype=np.uint64) << np.uint64(_SET_BITS))
+    bounds = [0, *ends.tolist()]
+    masked = values & _SET_MASK
+    sets = [masked[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    if not minhashes:
+        return sets, None
+    matrix = np.full(n * NUM_PERM, _EMPTY_BIN, dtype=np.uint64)
+    if len(values):
+        cell = values >> np.uint64(_VALUE_BITS)  # document × NUM_PERM + bin
+        first = np.empty(len(cell), dtype=bool)
+        first[0] = True
+        np.not_equal(cell[1:], cell[:-1], out=first[1:])
+        at = np.flatnonzero(first)
+        matrix[np.take(cell, at).view(np.int64)] = np.take(values, at) & _VALUE_MASK
+        empty = np.flatnonzero(matrix == _EMPTY_BIN)
+        empty = empty[(ends > np.r_[0, ends[:-1]])[empty >> _BIN_BITS]]  # of texts with shingles
+        if len(empty):
+            _densify(matrix, empty)
+    return sets, matrix.reshape(n, NUM_PERM)
+
+
+def _densify(matrix: np.ndarray, empty: np.ndarray) -> None:
+    """Fill the ``empty`` cells of a flat (texts × NUM_PERM) matrix, each from the first filled bin of its
+    row in its bin's probe order: a few probes for all at once, then the whole order for the rest (texts of
+    a few shingles)."""
+    filled, probes, bins = matrix.copy(), _probes(), np.intp(NUM_PERM - 1)
+    row = empty & ~bins
+    for attempt in range(16):
+        borrowed = filled[row | probes[attempt, empty & bins]]
+        got = borrowed != _EMPTY_BIN
+        matrix[empty[got]] = borrowed[got]
+        empty, row = empty[~got], row[~got]
+        if not len(empty):
+            return
+    order = probes.T[empty & bins]  # each cell's whole probe order (a permutation: one of them is filled)
+    first = np.argmax(filled[row[:, None] | order] != _EMPTY_BIN, axis=1)
+    matrix[empty] = filled[row | order[np.arange(len(empty)), first]]
 
 
 def distinct_runs(flat: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
-    """The sorted distinct values of each run of ``flat`` (one sort per run: they are short)."""
-    bounds = offsets.tolist()
-    return [_unique(flat[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    """The shingle set of each run of ``flat`` (see ``sets_and_minhashes``)."""
+    return sets_and_minhashes(flat, offsets, minhashes=False)[0]
 
 
 def sketches(minhashes: np.ndarray) -> np.ndarray:
     """The low 16 bits of each MinHash value (documents × NUM_PERM, little-endian uint16)."""
-    return (minhashes & np.uint32(0xFFFF)).astype("<u2")
+    return (minhashes & np.uint64(0xFFFF)).astype("<u2")
 
 
 def band_keys(minhashes: np.ndarray) -> np.ndarray:
@@ -246,28 +319,19 @@ def band_keys(minhashes: np.ndarray) -> np.ndarray:
 
 
 def signatures(texts: list[tuple[str, str]]) -> list[Signature]:
-    """Signatures of (title, text) pairs, computed together (array arithmetic over the batch, one MinHash call)."""
+    """Signatures of (title, text) pairs, computed together (array arithmetic over the batch, one sort)."""
     codes, lengths = normalized_codes([f"{title}\n{text}" for title, text in texts])
     ends = np.cumsum(lengths).tolist()
-    raw = codes.tobytes()
-    exact = [_exact_key(raw[4 * (end - n) : 4 * end]) for end, n in zip(ends, lengths.tolist(), strict=True)]
-    bands: list[bytes] = [b""] * len(texts)
-    sketch: list[bytes] = [b""] * len(texts)
-    flat, offsets = batch_shingles(codes, lengths)
-    sets = distinct_runs(flat, offsets)
-    with_text = np.flatnonzero(lengths > 0)
-    if len(with_text):
-        run = np.zeros(len(with_text) + 1, dtype=np.uint64)
-        np.cumsum((offsets[1:] - offsets[:-1])[with_text], out=run[1:])
-        matrix = minhash_matrix(flat, run)
-        low = sketches(matrix).tobytes()
-        keys = band_keys(matrix).tobytes()
-        kb, sb = 8 * BANDS, 2 * NUM_PERM
-        for j, i in enumerate(with_text.tolist()):
-            bands[i], sketch[i] = keys[j * kb : (j + 1) * kb], low[j * sb : (j + 1) * sb]
+    exact = [_exact_key(codes[end - n : end]) for end, n in zip(ends, lengths.tolist(), strict=True)]
+    sets, matrix = sets_and_minhashes(*batch_shingles(codes, lengths))
+    low = sketches(matrix).tobytes()
+    keys = band_keys(matrix).tobytes()
+    kb, sb = 8 * BANDS, 2 * NUM_PERM
     return [
-        Signature(e, b, n, len(u), k, u)
-        for e, b, n, k, u in zip(exact, bands, lengths.tolist(), sketch, sets, strict=True)
+        Signature(e, keys[i * kb : (i + 1) * kb], n, len(u), low[i * sb : (i + 1) * sb], u)
+        if n
+        else Signature(e, b"", 0, 0, b"", u)
+        for i, (e, n, u) in enumerate(zip(exact, lengths.tolist(), sets, strict=True))
     ]
 
 
@@ -346,6 +410,7 @@ def sketch_verdicts(matches, shingles_a, shingles_b, k: int = NUM_PERM) -> tuple
     yes = (lo >= JACCARD_MIN) | (long_enough & (_containment(lo, small, large) >= CONTAINMENT_MIN))
     maybe = (hi >= JACCARD_MIN) | (long_enough & (_containment(hi, small, large) >= CONTAINMENT_MIN))
     verdict = np.where(yes, YES, np.where(maybe, UNSURE, NO))
+    verdict[small < SKETCH_MIN_SHINGLES] = UNSURE
     return verdict, np.asarray(matches, dtype=np.float64) / k
 
 

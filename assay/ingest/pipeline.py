@@ -209,9 +209,11 @@ class Ingestor:
         settings: Settings,
         on_bytes: Callable[[int], None] | None = None,
         on_item: Callable[[Prepared], None] | None = None,
+        on_stories: Callable[[int, int], None] | None = None,
     ):
         self.store, self.index, self.settings = store, index, settings
         self.on_bytes, self.on_item = on_bytes, on_item
+        self.on_stories = on_stories  # (documents clustered, of how many) while older documents are caught up
         # with an LLM backend chosen, every added or changed document gets a summary job (the worker drains it)
         self.queue_backend = backend_key(settings) if settings.summary_backend != "extractive" else None
         self.clusters = StoryClusters(store, settings.dupe_representative)
@@ -295,7 +297,9 @@ class Ingestor:
         report = IngestReport()
         self.index.catch_up(self.store)
         self.index.writer(wait=WRITER_WAIT)  # hold the writer for the whole run: one ingest at a time
-        self.clusters.catch_up()  # documents stored before clustering existed, or written around the pipeline
+        # documents stored before clustering existed (or before a signature change), or written around the pipeline
+        todo = self.clusters.unclustered() if self.on_stories else 0
+        self.clusters.catch_up((lambda k: self.on_stories(k, todo)) if todo else None)
         pending: list[Prepared] = []
         since_commit, last_seq = 0, self.index.seq
         oldest, self.skipped = time.monotonic(), 0

@@ -74,12 +74,21 @@ def run_ingest(ws: Workspace, paths: list[Path]):
             if count[0] % 200 == 0:
                 progress.update(task, docs=count[0])
 
+        stories: list = []
+
+        def on_stories(k: int, of: int) -> None:  # older documents clustered first (after an upgrade)
+            if not stories:
+                stories.extend([progress.add_task("stories", total=of, docs=0), 0])
+            stories[1] += k
+            progress.update(stories[0], completed=stories[1], docs=stories[1])
+
         ingestor = Ingestor(
             ws.store,
             ws.index,
             ws.settings,
             on_bytes=lambda n: progress.advance(task, n),
             on_item=on_item,
+            on_stories=on_stories,
         )
         report = ingestor.run(paths)
         progress.update(task, docs=count[0], completed=total)

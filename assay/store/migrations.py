@@ -165,4 +165,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE dupe_signatures ADD COLUMN shingles INTEGER;
     ALTER TABLE dupe_signatures ADD COLUMN sketch BLOB;
     """,
+    # near-duplicate signatures are one-permutation MinHash now (assay/dedupe/signature.py), whose band keys and
+    # sketches do not match rensa's: the signatures and clusters made before are dropped, and the next ingest
+    # (or `assay dupes --rebuild`) clusters the store again (``StoryClusters.catch_up``)
+    """
+    DELETE FROM dupe_signatures;
+    DELETE FROM cluster_members;
+    DELETE FROM clusters;
+    UPDATE documents SET cluster_id = NULL WHERE cluster_id IS NOT NULL;
+    """,
 ]
