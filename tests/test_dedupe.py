@@ -353,6 +353,27 @@ def test_band_index_finds_every_shared_key_across_merged_runs():
     assert {i: sorted(v) for i, v in got.items()} == {i: sorted(v) for i, v in expected.items()}
 
 
+def test_band_index_bitmap_keeps_every_stored_key_as_it_grows():
+    """Keys that are hashes (63 bits): the bitmap that skips absent keys is made anew as the index grows
+    past 16 bits a key, and a lookup still finds every stored key, from the first batch to the last."""
+    from assay.dedupe.bands import BandIndex
+
+    rng = np.random.default_rng(7)
+    index, n, batches = BandIndex(), 0, []
+    for _ in range(6):
+        keys = rng.integers(0, 2**63, size=(100_000, 4), dtype=np.int64)
+        index.add(np.arange(n + 1, n + len(keys) + 1, dtype=np.int64), keys)
+        batches.append((n + 1, keys))
+        n += len(keys)
+    assert 8 * index._bits.nbytes >= 16 * len(index) > 1 << 24  # grown past its first size
+    for first, keys in batches:
+        rows = rng.choice(len(keys), 200, replace=False)
+        positions, found = index.matches(keys[rows])
+        assert set(zip((positions // 4).tolist(), found.tolist())) >= {(i, first + int(r)) for i, r in enumerate(rows)}
+    absent = rng.integers(0, 2**63, size=(20_000, 1), dtype=np.int64)
+    assert len(index._filter(absent.ravel())) < 20_000 / 16
+
+
 def test_copies_of_what_another_process_ingested_are_found(tmp_path, scrape_pairs):
     """The band index of this process follows signatures written by another one (an `assay ingest`)."""
     import os

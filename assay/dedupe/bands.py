@@ -36,6 +36,8 @@ class BandIndex:
     def __init__(self) -> None:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted keys, signature numbers), oldest first
         self.max_n = 0
+        self._bits = np.zeros(0, dtype=np.uint8)  # a bit per hash slot: set where some key falls (see _filter)
+        self._keys = 0
         self.lock = threading.Lock()
         self._clear_sketches()
 
@@ -54,6 +56,7 @@ class BandIndex:
     def nbytes(self) -> int:
         return (
             sum(k.nbytes + n.nbytes for k, n in self.runs)
+            + self._bits.nbytes
             + self.ns.nbytes
             + self.shingles.nbytes
             + self.sketches.nbytes
@@ -62,6 +65,7 @@ class BandIndex:
 
     def clear(self) -> None:
         self.runs, self.max_n = [], 0
+        self._bits, self._keys = np.zeros(0, dtype=np.uint8), 0
         self._clear_sketches()
 
     def add(
@@ -84,6 +88,7 @@ class BandIndex:
         flat_keys = np.asarray(keys, dtype=np.int64).ravel()
         order = np.argsort(flat_keys, kind="stable")
         self.runs.append((flat_keys[order], flat_ns[order]))
+        self._mark(flat_keys)
         self.max_n = max(self.max_n, int(np.max(ns)))
         while len(self.runs) > 1 and len(self.runs[-1][0]) * 2 >= len(self.runs[-2][0]):
             (k2, n2), (k1, n1) = self.runs.pop(), self.runs.pop()
@@ -134,10 +139,38 @@ class BandIndex:
         found = (known[rows] == ns) if self.count else np.zeros(len(ns), dtype=bool)
         return np.where(found, rows, -1)
 
+    def _mark(self, keys: np.ndarray) -> None:
+        """Set the bits of new keys (already in ``runs``). The bitmap keeps 16 bits a key or more, so that
+        at most one key in 16 that is not in the index passes ``_filter``; when it would fall under that, it
+        is made anew, 32 to 64 bits a key, from every run."""
+        self._keys += len(keys)
+        if 8 * len(self._bits) >= 16 * self._keys:
+            self._set_bits(keys)
+            return
+        size = max(1 << 24, 1 << int(np.ceil(np.log2(32 * self._keys))))  # bits, a power of two
+        self._bits = np.zeros(size // 8, dtype=np.uint8)
+        for run_keys, _ in self.runs:
+            self._set_bits(run_keys)
+
+    def _set_bits(self, keys: np.ndarray) -> None:
+        slot = keys & (8 * len(self._bits) - 1)  # band keys are hashes: their low bits are as good as any
+        byte, bit = slot >> 3, slot & 7
+        for b in range(8):  # one bit at a time, a repeated byte gets the same value (np.bitwise_or.at: 6× slower)
+            at = byte[bit == b]
+            self._bits[at] |= np.uint8(1 << b)
+
+    def _filter(self, keys: np.ndarray) -> np.ndarray:
+        """The positions of the keys that may be in the index (every one that is, and a few that are not)."""
+        if not len(self._bits):
+            return np.zeros(0, dtype=np.intp)
+        slot = keys & (8 * len(self._bits) - 1)
+        return np.flatnonzero((np.take(self._bits, slot >> 3) >> (slot & 7).astype(np.uint8)) & 1)
+
     def matches(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(position in ``keys`` flattened, signature number) for every key found: one pair per entry."""
         flat = np.asarray(keys, dtype=np.int64).ravel()
-        order = np.argsort(flat)
+        order = self._filter(flat)  # most keys of a batch are new: a bitmap leaves them out before any search
+        order = order[np.argsort(flat[order])]
         needles = flat[order]  # sorted queries walk the runs in order (far fewer cache misses)
         positions, found = [], []
         for run_keys, run_ns in self.runs:
