@@ -504,35 +504,42 @@ def _verdicts(mine: np.ndarray, theirs: np.ndarray, my_shingles, their_shingles)
 def _batch_candidates(keys: np.ndarray, sketch: np.ndarray, shingles: np.ndarray) -> list:
     """(later row, Candidate keyed by the earlier row) for the documents of the same batch that share a band,
     weighed by their sketches; those ruled out are left out."""
-    flat = keys.ravel()
-    order = np.argsort(flat, kind="stable")  # equal keys stay in batch order
-    ordered = flat[order]
-    same = np.flatnonzero(ordered[1:] == ordered[:-1])
-    if not len(same):
+    pairs, shared = _batch_pairs(keys)
+    if not len(pairs):
         return []
-    owner = order // BANDS
-    # every (earlier, later) pair within each run of equal keys
-    run_id = np.cumsum(np.concatenate([[1], (ordered[1:] != ordered[:-1]).astype(np.int64)])) - 1
-    counts: dict[tuple[int, int], int] = {}
-    for k in same.tolist():
-        later = int(owner[k + 1])
-        j = k
-        while j >= 0 and run_id[j] == run_id[k + 1]:
-            earlier = int(owner[j])
-            if earlier != later:
-                counts[(later, earlier)] = counts.get((later, earlier), 0) + 1
-            j -= 1
-    pairs = np.array(list(counts), dtype=np.int64).reshape(-1, 2)
     verdict, estimate, upper = _verdicts(
         sketch[pairs[:, 0]], sketch[pairs[:, 1]], shingles[pairs[:, 0]], shingles[pairs[:, 1]]
     )
     out = []
     for (later, earlier), k, v, e, u in zip(
-        pairs.tolist(), counts.values(), verdict.tolist(), estimate.tolist(), upper.tolist(), strict=True
+        pairs.tolist(), shared.tolist(), verdict.tolist(), estimate.tolist(), upper.tolist(), strict=True
     ):
         if v != NO:
             out.append((later, Candidate(earlier, v, e, u, k)))
     return out
+
+
+def _batch_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (later row, earlier row) of a batch's band keys (rows × BANDS) that share a key, in that order,
+    and how many keys each pair shares: all the pairs within each run of equal keys, made at once."""
+    flat = keys.ravel()
+    order = np.argsort(flat, kind="stable")  # equal keys stay in batch order
+    ordered = flat[order]
+    at = np.arange(len(ordered))
+    new_run = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=new_run[1:])
+    run_start = np.maximum.accumulate(np.where(new_run, at, 0))
+    before = at - run_start  # entries earlier in the same run: one pair with each
+    total = int(before.sum())
+    if not total:
+        return np.zeros((0, 2), dtype=np.int64), _EMPTY
+    later = np.repeat(at, before)
+    earlier = np.repeat(run_start - np.cumsum(before) + before, before) + np.arange(total)
+    owner = order // keys.shape[1]
+    later, earlier = owner[later], owner[earlier]
+    apart = later != earlier  # a document with one key in two bands
+    code, shared = np.unique((later[apart] << 32) | earlier[apart], return_counts=True)  # rows < 2**31
+    return np.stack([code >> 32, code & 0xFFFFFFFF], axis=1), shared
 
 
 def _rank(cand) -> tuple[int | None, int]:
