@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import ensure, host_speed, library_version  # noqa: E402
+from corpus import HostProbe, ensure, host_speed, library_version  # noqa: E402
 
 from assay.dedupe.clusters import Incoming, StoryClusters  # noqa: E402
 from assay.dedupe.signature import fold_table, normalize, signatures  # noqa: E402
@@ -91,7 +91,10 @@ def run_ours(records: list[dict], batch: int, home: Path) -> dict:
     fold_table()  # built once per process (the ingest builds it before forking its workers)
     setup = time.perf_counter() - t0
     t_sig = t_plan = t_write = cpu = 0.0
+    host = HostProbe()
     for start in range(0, len(records), batch):
+        if start // batch % 10 == 0:
+            host.probe()  # not timed
         docs = [record_to_document(r, tz) for r in records[start : start + batch]]
         docs = list({d.id: d for d in docs}.values())
         c0, t0 = time.process_time(), time.perf_counter()
@@ -131,6 +134,7 @@ def run_ours(records: list[dict], batch: int, home: Path) -> dict:
         "cpu_seconds": round(cpu, 2),
         "cpu_bound_docs_per_s": round(n / cpu),  # what the CPU time allows on an idle core
         "main_process_docs_per_s": round(n / (t_plan + t_write)),
+        "host_during_run": host.summary(),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "cluster_tables_mb": _table_mb(store),
         "store": store,

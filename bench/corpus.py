@@ -42,6 +42,32 @@ SOURCE = {"zh": "Bench recombined news (zh)", "en": "Bench recombined news (en)"
 _EN_PARA = re.compile(r"\n\s*\n|\n(?= {2,}\S)")  # Reuters: blank line or an indented line starts one
 
 
+class HostProbe:
+    """The host's speed *during* a run: ``probe()`` between batches times a fixed numpy sort (~2 ms) and
+    ``summary()`` gives its milliseconds (min / median / max). ``host_speed`` is taken once, after the run,
+    and a run can span a change of the host's speed."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._values = np.random.default_rng(2).integers(0, 2**62, 200_000)
+        self.ms: list[float] = []
+
+    def probe(self) -> None:
+        import numpy as np
+
+        t = time.perf_counter()
+        np.sort(self._values)
+        self.ms.append((time.perf_counter() - t) * 1000)
+
+    def summary(self) -> dict[str, float]:
+        if not self.ms:
+            return {}
+        ms = sorted(self.ms)
+        low, mid, high = ms[0], ms[len(ms) // 2], ms[-1]
+        return {"sort_ms_min": round(low, 2), "sort_ms_median": round(mid, 2), "sort_ms_max": round(high, 2)}
+
+
 def host_speed() -> dict[str, float]:
     """Milliseconds for two fixed pieces of work (best of 5): a pure-Python loop and a numpy sort. The
     machine's 2 cores are shared with other tenants whose load the load average does not show: the same
