@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         description="the document that stands for a story cluster in search: the earliest published, or the most "
         "complete (longest text); `assay dupes --rebuild` applies a change to existing clusters",
     )
+    dupe_window_days: int = Field(
+        30,
+        ge=0,
+        description="two documents published further apart than this are not one story unless their words are "
+        "the same (yearly editions of a template are different news); 0 = no limit",
+    )
     # the server (`assay serve`)
     host: str = Field("127.0.0.1", description="address `assay serve` binds")
     port: int = Field(8000, description="port `assay serve` listens on")

@@ -391,3 +391,28 @@ def test_copies_of_what_another_process_ingested_are_found(tmp_path, scrape_pair
         ingest(ws, _write(tmp_path / "3.jsonl", edited))  # not the same words: found through the bands only
         joined = [_cluster_of(ws, p["id_a"]) == _cluster_of(ws, p["id_b"]) for p in same[20:40]]
     assert sum(joined) >= 19
+
+
+def test_a_story_spans_weeks_not_years(tmp_path, scrape_pairs):
+    """Near copies join a story only when published within ``dupe_window_days`` of each other: the same
+    template a year later ("本台明天将直播…开幕会" of another session) is other news. The same words join at
+    any distance, and with the window set to 0 the year-apart edition joins too."""
+    same, _, records = scrape_pairs
+    base = next(records[p["id_a"]] for p in same if len(records[p["id_a"]]["text"]) > 600)
+    edited = base["text"].replace("。", "，据报道。", 1)
+    stamp = "2024-05-01T08:00:00+08:00"
+    docs = [
+        _copy(base, id="first", published_at=stamp),
+        _copy(base, id="copy-2-days", text=edited, published_at="2024-05-03T08:00:00+08:00", source="Mirror"),
+        _copy(base, id="edition-next-year", text=edited + "\n\n第二年。", published_at="2025-05-01T08:00:00+08:00"),
+        _copy(base, id="same-words-next-year", published_at="2025-06-01T08:00:00+08:00", source="Repost"),
+    ]
+    for window, apart in ((30, {"edition-next-year"}), (0, set())):
+        ws = Workspace(make_settings(tmp_path / f"home-{window}", dupe_window_days=window))
+        try:
+            ingest(ws, _write(tmp_path / f"w{window}.jsonl", docs))
+            cluster = {r["id"]: ws.store.get_document(ws.store.resolve(r["id"])).cluster_id for r in docs}
+            story = cluster["first"]
+            assert {k for k, c in cluster.items() if c != story} == apart, (window, cluster)
+        finally:
+            ws.close()

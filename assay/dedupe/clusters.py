@@ -6,7 +6,10 @@ then documents sharing an LSH band — looked up in the in-memory ``BandIndex``)
 its own, its cluster named after it. A candidate is weighed by the two sketches first (``sketch_verdicts``):
 most are ruled out or confirmed there, and only those the sketches cannot decide are compared exactly, by
 ``same_story`` on the shingle sets (their texts read from the store). Clusters are not merged afterwards: a
-false merge hides news, so a document only ever joins the cluster of a document it is itself similar to.
+false merge hides news, so a document only ever joins the cluster of a document it is itself similar to,
+and, unless their words are the same, one published within ``window_days`` of it (the ``dupe_window_days``
+setting, 30): copies and revisions come within days or weeks, while a fixed template a year later
+(CCTV's "本台明天将直播…开幕会" for another session: Jaccard up to 0.97) is other news.
 
 Only clusters of two or more documents have a ``clusters`` row (representative, size), and only documents
 that joined one have a ``cluster_members`` row (what they matched and how: ``exact`` — the same words,
@@ -174,11 +177,12 @@ class _Seen:
 class StoryClusters:
     """Cluster assignment over a ``SqliteStore`` (its connection and lock)."""
 
-    def __init__(self, store, representative: str = "earliest", cache_size: int = 16000):
+    def __init__(self, store, representative: str = "earliest", cache_size: int = 16000, window_days: int = 30):
         if representative not in REPRESENTATIVES:
             raise ValueError(f"representative must be one of {REPRESENTATIVES}")
         self.store = store
         self.representative = representative
+        self.window = window_days * 86400  # seconds; 0: no limit
         self.bands = band_index(store.path)
         self._sets: OrderedDict[str, np.ndarray] = OrderedDict()  # recent shingle sets, by document id
         self._cache_size = cache_size
@@ -240,16 +244,23 @@ class StoryClusters:
         for r, c in weighed:
             i = rows[r]
             m = stored[c.key]
-            if m.id not in gone and m.id != docs[i].id:
+            if m.id not in gone and m.id != docs[i].id and self._in_window(docs[i].published_ts, m.published_ts):
                 cands.setdefault(i, []).append(c)
         for r, c in _batch_candidates(keys, sketch, shingles):
-            cands.setdefault(rows[r], []).append(replace(c, key=f"b{rows[int(c.key)]}"))
+            i, j = rows[r], rows[int(c.key)]
+            if self._in_window(docs[i].published_ts, docs[j].published_ts):
+                cands.setdefault(i, []).append(replace(c, key=f"b{j}"))
         cands = {i: _ranked(cs, stored) for i, cs in cands.items()}
         compare = {i: _to_compare(cs) for i, cs in cands.items()}
         self._prefetch([stored[c.key].id for cs in compare.values() for c in cs if isinstance(c.key, int)])
         earlier = {int(c.key[1:]) for cs in compare.values() for c in cs if isinstance(c.key, str)}
         self._remember([docs[i] for i in sorted({i for i, cs in compare.items() if cs} | earlier)])
         return _Seen(ns, removed, exact, stored, taken, cands)
+
+    def _in_window(self, a: int | None, b: int | None) -> bool:
+        """May two documents published at these times be one story (beyond the same words)? Copies and
+        revisions come within days or weeks; the same template a year later is other news."""
+        return not self.window or a is None or b is None or abs(a - b) <= self.window
 
     def _likeliest(self, pair_row: np.ndarray, pair_n: np.ndarray, pair_shared, sketch, shingles) -> np.ndarray:
         """The (batch row, stored signature) pairs worth reading from the store (their positions): those the

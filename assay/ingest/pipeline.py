@@ -216,7 +216,7 @@ class Ingestor:
         self.on_stories = on_stories  # (documents clustered, of how many) while older documents are caught up
         # with an LLM backend chosen, every added or changed document gets a summary job (the worker drains it)
         self.queue_backend = backend_key(settings) if settings.summary_backend != "extractive" else None
-        self.clusters = StoryClusters(store, settings.dupe_representative)
+        self.clusters = StoryClusters(store, settings.dupe_representative, window_days=settings.dupe_window_days)
         self.ledger = FileLedger(store)  # finished files: an interrupted folder ingest resumes
         self.skipped = 0  # files finished by an earlier run and unchanged since
 

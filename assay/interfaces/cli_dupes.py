@@ -41,7 +41,7 @@ def dupes(obj: Context, as_json: bool, limit: int, rebuild: bool) -> None:
 def rebuild_clusters(ws) -> int:
     """Cluster every document again (holding the index writer, so no ingest runs meanwhile)."""
     ws.index.writer()
-    clusters = StoryClusters(ws.store, ws.settings.dupe_representative)
+    clusters = StoryClusters(ws.store, ws.settings.dupe_representative, window_days=ws.settings.dupe_window_days)
     with _progress() as progress:
         task = progress.add_task("dupes", total=ws.store.count(), docs=0)
         n = clusters.rebuild(lambda k: progress.advance(task, k))
