@@ -228,7 +228,8 @@ def test_as_of_keeps_pages_stable_while_documents_arrive(tmp_path):
     time.sleep(1.1)  # ingest times are kept to the second
     as_of = datetime.now(UTC)
     time.sleep(1.1)
-    late = dict(RECORDS[0], id="late", title="稀土新闻 later", published_at="2026-01-01")
+    # a copy of "a" 16 days later (within a story's 30 days), the newest document of all
+    late = dict(RECORDS[0], id="late", title="稀土新闻 later", published_at="2025-10-25")
     # the same URL with new text is an update: it keeps its first ingest time
     changed = dict(with_url[3], text=RECORDS[3]["text"] + "补充一句稀土。")
     second = tmp_path / "second.jsonl"
