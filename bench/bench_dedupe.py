@@ -100,24 +100,10 @@ def run_ours(records: list[dict], batch: int, home: Path) -> dict:
         c0, t0 = time.process_time(), time.perf_counter()
         sigs = signatures([(d.title, d.text) for d in docs])
         t1 = time.perf_counter()
-        incoming = [
-            Incoming(d.id, s, d.title, d.source, d.doc_type, _ts(d), _text_of(d))
-            for d, s in zip(docs, sigs, strict=True)
-        ]
-        plan = clusters.plan(incoming)
-        for d, cluster in zip(docs, plan.cluster_of().values(), strict=True):
-            d.cluster_id = cluster  # as the pipeline does: the row carries it
-        plan.rows_carry_cluster = True
+        plan = _plan_batch(clusters, docs, sigs)
         t2 = time.perf_counter()
         c2 = time.process_time()
-        spent = [0.0, 0.0]
-
-        def write(db, plan=plan, spent=spent):
-            w0, wc = time.perf_counter(), time.process_time()
-            plan.write(db)
-            spent[0], spent[1] = time.perf_counter() - w0, time.process_time() - wc
-
-        store.write_rows([RowEntry(d.id, d.content_hash, d.external_id, document_row(d)) for d in docs], also=write)
+        spent = _write_batch(store, docs, plan)
         t_sig, t_plan, t_write = t_sig + (t1 - t0), t_plan + (t2 - t1), t_write + spent[0]
         cpu += (c2 - c0) + spent[1]
     n = store.count()
@@ -186,24 +172,9 @@ def run_pipelined(records: list[dict], batch: int, home: Path, ahead: int = 2) -
             if k + ahead < len(batches):
                 pending.append(pool.apply_async(_signatures_of, (texts[k + ahead],)))
             t1 = time.perf_counter()
-            incoming = [
-                Incoming(d.id, s, d.title, d.source, d.doc_type, _ts(d), _text_of(d))
-                for d, s in zip(docs, sigs, strict=True)
-            ]
-            plan = clusters.plan(incoming)
-            for d, cluster in zip(docs, plan.cluster_of().values(), strict=True):
-                d.cluster_id = cluster  # as the pipeline does: the row carries it
-            plan.rows_carry_cluster = True
+            plan = _plan_batch(clusters, docs, sigs)
             t2, c2 = time.perf_counter(), time.process_time()
-            spent_write = [0.0, 0.0]
-
-            def write(db, plan=plan, spent=spent_write):
-                w0, wc = time.perf_counter(), time.process_time()
-                plan.write(db)
-                spent[0], spent[1] = time.perf_counter() - w0, time.process_time() - wc
-
-            entries = [RowEntry(d.id, d.content_hash, d.external_id, document_row(d)) for d in docs]
-            store.write_rows(entries, also=write)
+            spent_write = _write_batch(store, docs, plan)
             t3, c3 = time.perf_counter(), time.process_time()
             t_plan += t2 - t1
             t_write += spent_write[0]
@@ -232,6 +203,32 @@ def run_pipelined(records: list[dict], batch: int, home: Path, ahead: int = 2) -
         "cluster_tables_mb": _table_mb(store),
         "store": store,
     }
+
+
+def _plan_batch(clusters: StoryClusters, docs: list, sigs: list):
+    """The batch's cluster plan; each document's row then carries its cluster, as in the pipeline."""
+    incoming = [
+        Incoming(d.id, s, d.title, d.source, d.doc_type, _ts(d), _text_of(d)) for d, s in zip(docs, sigs, strict=True)
+    ]
+    plan = clusters.plan(incoming)
+    for d, cluster in zip(docs, plan.cluster_of().values(), strict=True):
+        d.cluster_id = cluster
+    plan.rows_carry_cluster = True
+    return plan
+
+
+def _write_batch(store: SqliteStore, docs: list, plan) -> tuple[float, float]:
+    """Write the documents' rows with the plan in their transaction; returns the plan's own (wall, CPU)
+    seconds (the rows themselves are not part of the measure)."""
+    spent = [0.0, 0.0]
+
+    def write(db):
+        w0, wc = time.perf_counter(), time.process_time()
+        plan.write(db)
+        spent[0], spent[1] = time.perf_counter() - w0, time.process_time() - wc
+
+    store.write_rows([RowEntry(d.id, d.content_hash, d.external_id, document_row(d)) for d in docs], also=write)
+    return spent[0], spent[1]
 
 
 def _ts(doc) -> int | None:
