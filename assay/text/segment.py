@@ -13,7 +13,6 @@ the search-mode sub-words of long Chinese words (服装, 出口): a query 出口
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import rjieba
 import tantivy
@@ -42,27 +41,46 @@ def segmented(text: str) -> str:
     return " ".join(rjieba.cut(fold(text)))
 
 
-@lru_cache(maxsize=200_000)
+# a whole word of 3+ CJK characters in the space-joined output of ``rjieba.cut`` (every word boundary there
+# is a space, so a run bounded by spaces or the ends is one word; "3D打印机" is not matched)
+_LONG_CJK = re.compile(r"(?<![^ ])[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{3,}(?![^ ])")
+_SUBWORDS: dict[str, tuple[str, ...]] = {}
+_SUBWORDS_MAX = 200_000
+
+
 def _subwords(word: str) -> tuple[str, ...]:
     """Search-mode sub-words of a long Chinese word, the word itself excluded (none for other words)."""
     if not _CJK_WORD.fullmatch(word):
         return ()
-    return tuple(w for w in rjieba.cut_for_search(word) if w != word and len(w) > 1)
+    got = _SUBWORDS.get(word)
+    if got is None:
+        got = tuple(w for w in rjieba.cut_for_search(word) if w != word and len(w) > 1)
+        if len(_SUBWORDS) >= _SUBWORDS_MAX:  # a bounded cache: the common words come back soon enough
+            _SUBWORDS.clear()
+        _SUBWORDS[word] = got
+    return got
 
 
 def subwords_of(words: list[str]) -> str:
     """The extra sub-words (space-separated) of the long Chinese words among ``words``."""
+    return _subwords_in(" ".join(words))
+
+
+def _subwords_in(joined: str) -> str:
+    """The extra sub-words of the long Chinese words of ``joined`` (words separated by spaces), found
+    with one regular-expression scan instead of a Python loop over every word."""
     out: list[str] = []
-    for w in words:
-        if len(w) > 2:
-            out.extend(_subwords(w))
+    get = _SUBWORDS.get
+    for w in _LONG_CJK.findall(joined):
+        got = get(w)
+        out.extend(_subwords(w) if got is None else got)
     return " ".join(out)
 
 
 def index_strings(text: str) -> tuple[str, str]:
     """(segmented words, extra sub-words) of ``text``, ready for the index."""
-    words = rjieba.cut(fold(text))
-    return " ".join(words), subwords_of(words)
+    joined = " ".join(rjieba.cut(fold(text)))
+    return joined, _subwords_in(joined)
 
 
 def tokenize(text: str) -> list[str]:
