@@ -69,3 +69,40 @@ def test_quarantine_keeps_bytes_once(tmp_path):
     rows = store.quarantined()
     assert len(rows) == 1 and rows[0]["reason"] == "invalid JSON"
     assert (tmp_path / "quarantine" / rows[0]["blob"]).read_bytes() == b"{bad"
+
+
+def test_summaries_are_stored_as_spans_of_the_paragraphs_they_cite(tmp_path):
+    """Extractive bullets are kept as (paragraph, start, length); they read back as the same summary, and
+    rows written before (the whole text of every bullet) still read."""
+    import orjson
+    from conftest import read_records
+
+    from assay.ingest.records import record_to_document
+    from assay.model import Bullet, Section
+    from assay.settings import Settings
+    from assay.summarize.extractive import ExtractiveSummarizer
+    from assay.summarize.verify import verify_summary
+
+    docs = [record_to_document(r, Settings().tz) for r in read_records("zh_news_cctv_xwlb.jsonl.gz", 60)]
+    summarizer = ExtractiveSummarizer()
+    made = [verify_summary(summarizer.summarize(d), d) for d in docs]
+    # one bullet that is not a span: a paraphrase citing two paragraphs keeps its own text
+    made[0].sections.append(Section("Other", [Bullet("两段的意思。", [1, 2], "unsupported", "words not in [1][2]")]))
+    store = SqliteStore(tmp_path / "a.db")
+    store.write_batch(docs, made)
+    got = store.summaries_for(docs, "extractive", made[0].template_version)
+    assert len(got) == len(docs)
+    for d, s in zip(docs, made, strict=True):
+        assert got[d.id].sections == s.sections and got[d.id].rating == s.rating
+    stored = dict(store.db.execute("SELECT doc_id, data FROM summaries").fetchall())
+    before = sum(len(orjson.dumps(s.to_dict())) for s in made)  # the earlier format: every bullet's text
+    assert sum(len(v.encode()) for v in stored.values()) < before / 2
+    assert "两段的意思" in stored[docs[0].id]
+
+    # a row in the earlier format (Summary.to_dict) reads as it was written
+    old = made[1]
+    store.db.execute(
+        "UPDATE summaries SET data = ? WHERE doc_id = ?", (orjson.dumps(old.to_dict()).decode(), docs[1].id)
+    )
+    again = store.summaries_for([docs[1]], "extractive", old.template_version)
+    assert again[docs[1].id].sections == old.sections

@@ -150,7 +150,7 @@ class _Preparer:
         out.dupe_text = (doc.title, doc.text)
         if self.summarize:
             summary = verify_summary(self.summarizer().summarize(doc), doc)  # every backend's bullets are checked
-            out.entry.summary = summary_row(summary, doc.content_hash)
+            out.entry.summary = summary_row(summary, doc.content_hash, [p.text for p in doc.paragraphs])
         out.raw = b""
 
     def _document(self, item: Item) -> Document:

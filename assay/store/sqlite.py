@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 
 from ..errors import Conflict, NotFound, StoreError
-from ..model import ApiKey, Document, Paragraph, SavedSearch, Summary
+from ..model import ApiKey, Bullet, Document, Paragraph, SavedSearch, Section, Summary
 from .base import Status, WriteOutcome
 from .migrations import MIGRATIONS
 from .queue import PUT_SUMMARY as _PUT_SUMMARY
@@ -83,8 +83,10 @@ def document_row(d: Document, now: str | None = None) -> tuple:
     )
 
 
-def summary_row(s: Summary, content_hash: str) -> tuple:
-    """The summaries row, with the verifier's counts (its bullets' checks) kept beside the JSON for stats."""
+def summary_row(s: Summary, content_hash: str, texts: list[str] | None = None) -> tuple:
+    """The summaries row, with the verifier's counts (its bullets' checks) kept beside the JSON for stats.
+    With the document's paragraph ``texts``, a bullet found verbatim in the paragraph it cites is stored as
+    that span (see ``summary_json``)."""
     counts = {"supported": 0, "unsupported": 0, "unchecked": 0}
     for sec in s.sections:
         for b in sec.bullets:
@@ -94,12 +96,78 @@ def summary_row(s: Summary, content_hash: str) -> tuple:
         s.backend,
         s.template_version,
         s.doc_id,
-        _dumps(s.to_dict()),
+        summary_json(s, texts),
         s.created_at.isoformat(),
         counts["supported"],
         counts["unsupported"],
         counts["unchecked"],
     )
+
+
+def summary_json(s: Summary, texts: list[str] | None = None) -> str:
+    """A summary as stored. An extractive bullet is a sentence of the paragraph it cites, so with the
+    paragraph ``texts`` it is kept as ``[n, start, length]``: the span of paragraph n, which the document row
+    already holds (rows are keyed by content hash, so the text cannot differ). Other bullets (several
+    cites, a paraphrase, a failed check) keep their text, cites, check and note. This halves what an ingest
+    writes: the texts were as large as the documents' own paragraphs."""
+    sections = []
+    for sec in s.sections:
+        bullets: list = []
+        for b in sec.bullets:
+            if texts is not None and len(b.cites) == 1 and b.check == "supported":
+                n = b.cites[0]
+                if 1 <= n <= len(texts) and b.note == f"verbatim in [{n}]":
+                    at = texts[n - 1].find(b.text)
+                    if at >= 0 and b.text:
+                        bullets.append((n, at, len(b.text)))
+                        continue
+            bullets.append({"text": b.text, "cites": list(b.cites), "check": b.check, "note": b.note})
+        sections.append((sec.heading, bullets))
+    return _dumps(
+        {
+            "v": 2,
+            "doc_id": s.doc_id,
+            "template": s.template,
+            "language": s.language,
+            "backend": s.backend,
+            "created_at": s.created_at.isoformat(),
+            "sections": sections,
+            "rating": s.rating,
+            "template_version": s.template_version,
+        }
+    )
+
+
+def summary_from_json(data: str, texts: list[str], doc_id: str | None = None) -> Summary:
+    """The Summary of a stored row (``summary_json``, or the plain ``Summary.to_dict`` of stores written
+    before it), its spans read from the document's paragraph ``texts``."""
+    raw = orjson.loads(data)
+    if raw.get("v") != 2:
+        summary = Summary.from_dict(raw)
+    else:
+        sections = []
+        for heading, bullets in raw["sections"]:
+            out = []
+            for b in bullets:
+                if isinstance(b, list):
+                    n, at, size = b
+                    out.append(Bullet(texts[n - 1][at : at + size], [n], "supported", f"verbatim in [{n}]"))
+                else:
+                    out.append(Bullet(b["text"], b["cites"], b.get("check", "unchecked"), b.get("note", "")))
+            sections.append(Section(heading, out))
+        summary = Summary(
+            doc_id=raw["doc_id"],
+            template=raw["template"],
+            language=raw["language"],
+            backend=raw["backend"],
+            created_at=datetime.fromisoformat(raw["created_at"]),
+            sections=sections,
+            rating=raw.get("rating"),
+            template_version=raw.get("template_version", 1),
+        )
+    if doc_id is not None:
+        summary.doc_id = doc_id
+    return summary
 
 
 def _now() -> str:
@@ -204,7 +272,11 @@ class SqliteStore(QueueMixin, WebMixin):
             s = by_doc.get(d.id)
             entries.append(
                 RowEntry(
-                    d.id, d.content_hash, d.external_id, document_row(d), summary_row(s, d.content_hash) if s else None
+                    d.id,
+                    d.content_hash,
+                    d.external_id,
+                    document_row(d),
+                    summary_row(s, d.content_hash, [p.text for p in d.paragraphs]) if s else None,
                 )
             )
         return self.write_rows(entries)
@@ -391,6 +463,7 @@ class SqliteStore(QueueMixin, WebMixin):
 
     def summaries_for(self, docs: Iterable[Document], backend: str, version: int) -> dict[str, Summary]:
         """Cached summaries by document id (looked up by content hash, backend, template version)."""
+        docs = list(docs)
         by_hash: dict[str, list[str]] = {}
         for d in docs:
             by_hash.setdefault(d.content_hash, []).append(d.id)
@@ -403,12 +476,11 @@ class SqliteStore(QueueMixin, WebMixin):
                 f" AND content_hash IN ({marks})",
                 [backend, version, *by_hash],
             ).fetchall()
+        texts = {d.content_hash: [p.text for p in d.paragraphs] for d in docs}
         out = {}
         for chash, data in rows:
             for doc_id in by_hash[chash]:
-                s = Summary.from_dict(orjson.loads(data))
-                s.doc_id = doc_id
-                out[doc_id] = s
+                out[doc_id] = summary_from_json(data, texts[chash], doc_id)
         return out
 
     def changes_since(self, seq: int) -> tuple[int, list[str]]:
