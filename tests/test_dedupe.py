@@ -19,6 +19,7 @@ import pytest
 from conftest import data_file, ingest, make_settings, read_records
 
 from assay.dedupe import StoryClusters
+from assay.dedupe.bands import band_index
 from assay.dedupe.evaluate import decide_pairs, in_tuning_half, jaccard, pearson, scores, spearman
 from assay.dedupe.signature import normalize, same_story, shingle_set, signature, similarity
 from assay.workspace import Workspace
@@ -416,3 +417,36 @@ def test_a_story_spans_weeks_not_years(tmp_path, scrape_pairs):
             assert {k for k, c in cluster.items() if c != story} == apart, (window, cluster)
         finally:
             ws.close()
+
+
+def test_old_editions_do_not_crowd_out_this_months_story(tmp_path, scrape_pairs):
+    """A template that recurs every year (six old editions, each a story of its own) must not hide this
+    month's edition from a new copy: the stories outside the time window are set aside before the few
+    likeliest are read, so the copy joins this month's story even when the old editions are closer."""
+    same, _, records = scrape_pairs
+    base = next(records[p["id_a"]] for p in same if len(records[p["id_a"]]["text"]) > 600)
+    text = base["text"]
+    old = [
+        _copy(base, id=f"edition-{y}", text=f"{text}\n\n第{k}届。", published_at=f"{y}-05-01T08:00:00+08:00")
+        for k, y in enumerate(range(2015, 2021), 1)
+    ]
+    this_month = _copy(
+        base,
+        id="this-month",
+        text=text.replace("。", "，据报道。", 2) + "\n\n今年。",
+        published_at="2024-05-01T08:00:00+08:00",
+    )
+    ws = Workspace(make_settings(tmp_path / "home"))
+    try:
+        ingest(ws, _write(tmp_path / "earlier.jsonl", [*old, this_month]))
+        clusters = {ws.store.get_document(ws.store.resolve(r["id"])).cluster_id for r in [*old, this_month]}
+        assert len(clusters) == 7  # a year apart: every edition is a story of its own
+        copy = _copy(
+            base, id="copy", text=f"{text}\n\n第七届。", published_at="2024-05-03T08:00:00+08:00", source="Mirror"
+        )
+        band_index(ws.store.path).clear()  # as a new process finds it: the times come from the store
+        ingest(ws, _write(tmp_path / "later.jsonl", [copy]))
+        got = ws.store.get_document(ws.store.resolve("copy")).cluster_id
+        assert got == ws.store.get_document(ws.store.resolve("this-month")).cluster_id
+    finally:
+        ws.close()

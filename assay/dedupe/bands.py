@@ -30,6 +30,7 @@ from .signature import NUM_PERM
 
 _EMPTY_KEYS = np.zeros(0, dtype=np.int64)
 _EMPTY_NS = np.zeros(0, dtype=np.int64)
+NO_TS = np.iinfo(np.int64).min  # a signature whose document has no publication time
 
 
 class BandIndex:
@@ -47,6 +48,7 @@ class BandIndex:
         self.shingles = np.zeros(0, dtype=np.int64)  # distinct shingles, -1: no sketch
         self.sketches = np.zeros((0, NUM_PERM), dtype=np.uint16)
         self.stories = np.zeros(0, dtype=np.int64)  # story (cluster) number, -1: not known yet
+        self.ts = np.zeros(0, dtype=np.int64)  # publication time (seconds), NO_TS: none
         self.story_numbers: dict[str, int] = {}  # cluster id → story number
 
     def __len__(self) -> int:
@@ -61,6 +63,7 @@ class BandIndex:
             + self.shingles.nbytes
             + self.sketches.nbytes
             + self.stories.nbytes
+            + self.ts.nbytes
         )
 
     def clear(self) -> None:
@@ -75,13 +78,15 @@ class BandIndex:
         sketches: np.ndarray | None = None,
         shingles: np.ndarray | None = None,
         clusters: list[str | None] | None = None,
+        ts: np.ndarray | None = None,
     ) -> None:
         """Add documents ``ns`` (increasing, above those added before) with their band keys (a documents ×
         bands array) and, where known, their sketches (documents × NUM_PERM uint16), distinct shingles
-        (-1 for a document without a sketch) and clusters (else ``set_clusters`` later)."""
+        (-1 for a document without a sketch), clusters (else ``set_clusters`` later) and publication times
+        (NO_TS: none)."""
         if not len(ns):
             return
-        self._add_sketches(np.asarray(ns, dtype=np.int64), sketches, shingles)
+        self._add_sketches(np.asarray(ns, dtype=np.int64), sketches, shingles, ts)
         if clusters is not None:
             self.set_clusters(ns, clusters)
         flat_ns = np.repeat(np.asarray(ns, dtype=np.int64), keys.shape[1])
@@ -96,7 +101,9 @@ class BandIndex:
             order = np.argsort(keys_, kind="stable")  # two sorted runs: timsort merges them in linear time
             self.runs.append((keys_[order], ns_[order]))
 
-    def _add_sketches(self, ns: np.ndarray, sketches: np.ndarray | None, shingles: np.ndarray | None) -> None:
+    def _add_sketches(
+        self, ns: np.ndarray, sketches: np.ndarray | None, shingles: np.ndarray | None, ts: np.ndarray | None
+    ) -> None:
         if self.count and ns[0] <= self.ns[self.count - 1]:
             self._clear_sketches()  # cannot happen as the store numbers signatures; unknown sketches are only slower
         need = self.count + len(ns)
@@ -106,15 +113,18 @@ class BandIndex:
             grown_shingles = np.full(cap, -1, dtype=np.int64)
             grown_sketches = np.zeros((cap, NUM_PERM), dtype=np.uint16)
             grown_stories = np.full(cap, -1, dtype=np.int64)
+            grown_ts = np.full(cap, NO_TS, dtype=np.int64)
             grown_ns[: self.count] = self.ns[: self.count]
             grown_shingles[: self.count] = self.shingles[: self.count]
             grown_sketches[: self.count] = self.sketches[: self.count]
             grown_stories[: self.count] = self.stories[: self.count]
+            grown_ts[: self.count] = self.ts[: self.count]
             self.ns, self.shingles, self.sketches = grown_ns, grown_shingles, grown_sketches
-            self.stories = grown_stories
+            self.stories, self.ts = grown_stories, grown_ts
         rows = slice(self.count, need)
         self.ns[rows] = ns
         self.stories[rows] = -1
+        self.ts[rows] = NO_TS if ts is None else ts
         if sketches is None or shingles is None:
             self.shingles[rows] = -1
         else:
@@ -195,7 +205,7 @@ class BandIndex:
         if top == self.max_n:
             return
         rows = db.execute(
-            "SELECT s.n, s.bands, s.shingles, s.sketch, d.cluster_id FROM dupe_signatures s"
+            "SELECT s.n, s.bands, s.shingles, s.sketch, d.cluster_id, s.published_ts FROM dupe_signatures s"
             " LEFT JOIN documents d ON d.id = s.doc_id WHERE s.n > ? ORDER BY s.n",
             (self.max_n,),
         ).fetchall()
@@ -211,7 +221,8 @@ class BandIndex:
             )
             blob = b"".join(r[3] if s >= 0 else bytes(whole) for r, s in zip(rows, shingles.tolist(), strict=True))
             sketches = np.frombuffer(blob, dtype="<u2").reshape(len(rows), NUM_PERM)
-            self.add(ns, keys, sketches, shingles, [r[4] for r in rows])
+            ts = np.fromiter((NO_TS if r[5] is None else r[5] for r in rows), dtype=np.int64, count=len(rows))
+            self.add(ns, keys, sketches, shingles, [r[4] for r in rows], ts)
         self.max_n = max(self.max_n, top)
 
 

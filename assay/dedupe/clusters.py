@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import orjson
 
-from .bands import band_index
+from .bands import NO_TS, band_index
 from .signature import (
     BANDS,
     NO,
@@ -223,6 +223,8 @@ class StoryClusters:
         rows = [i for i, d in enumerate(docs) if d.sig.bands]
         keys = np.frombuffer(b"".join(docs[i].sig.bands for i in rows), dtype=np.int64).reshape(len(rows), BANDS)
         sketch, shingles = _sketches([docs[i].sig for i in rows])
+        times = [docs[i].published_ts for i in rows]
+        ts = np.fromiter((NO_TS if t is None else t for t in times), dtype=np.int64, count=len(rows))
         with self.store._lock, self.bands.lock:
             self.bands.sync(self.db, BANDS)
             first_n = max(self.bands.max_n, self._high_water()) + 1
@@ -230,13 +232,13 @@ class StoryClusters:
             exact = self._by_exact({d.sig.exact for d in docs})
             positions, found = self.bands.matches(keys)
             pair_row, pair_n, pair_shared = _pairs(positions // BANDS, found)
-            likely = self._likeliest(pair_row, pair_n, pair_shared, sketch, shingles)
+            likely = self._likeliest(pair_row, pair_n, pair_shared, sketch, shingles, ts)
             pair_row, pair_n, pair_shared = pair_row[likely], pair_n[likely], pair_shared[likely]
             stored = self._members(set(pair_n.tolist()) | set(exact.values()))
             weighed = self._weigh_stored(pair_row, pair_n, pair_shared, stored, sketch, shingles)
             taken = self._taken_cluster_ids(removed)  # only a changed document's id can name another story
             ns = list(range(first_n, first_n + len(docs)))
-            self.bands.add(np.array([ns[i] for i in rows], dtype=np.int64), keys, sketch, shingles)
+            self.bands.add(np.array([ns[i] for i in rows], dtype=np.int64), keys, sketch, shingles, None, ts)
             self.bands.max_n = max(self.bands.max_n, first_n + len(docs) - 1)
         self.forget(removed)
         gone = set(removed)
@@ -262,13 +264,21 @@ class StoryClusters:
         revisions come within days or weeks; the same template a year later is other news."""
         return not self.window or a is None or b is None or abs(a - b) <= self.window
 
-    def _likeliest(self, pair_row: np.ndarray, pair_n: np.ndarray, pair_shared, sketch, shingles) -> np.ndarray:
-        """The (batch row, stored signature) pairs worth reading from the store (their positions): those the
-        in-memory sketches do not rule out, the likeliest of each story (estimated Jaccard, then bands shared;
-        a pair without sketches last), at most ``_LIKELIEST`` stories per batch document."""
-        keep = np.ones(len(pair_n), dtype=bool)
-        estimate = np.zeros(len(pair_n), dtype=np.int64)
+    def _likeliest(self, pair_row: np.ndarray, pair_n: np.ndarray, pair_shared, sketch, shingles, ts) -> np.ndarray:
+        """The (batch row, stored signature) pairs worth reading from the store (their positions): those
+        published within the time window (``ts``: the batch rows' times) that the in-memory sketches do not
+        rule out, the likeliest of each story (estimated Jaccard, then bands shared; a pair without sketches
+        last), at most ``_LIKELIEST`` stories per batch document. The window comes first, so a template's
+        old editions cannot fill the places of this month's story."""
         at = self.bands.sketch_rows(pair_n)
+        keep = np.ones(len(pair_n), dtype=bool)
+        if self.window and len(pair_n):
+            their_ts = np.where(at >= 0, self.bands.ts[np.maximum(at, 0)], NO_TS)
+            my_ts = ts[pair_row]
+            dated = (their_ts != NO_TS) & (my_ts != NO_TS)
+            apart = np.abs(np.where(dated, my_ts, 0) - np.where(dated, their_ts, 0))
+            keep = ~dated | (apart <= self.window)
+        estimate = np.zeros(len(pair_n), dtype=np.int64)
         for a in range(0, len(pair_n), _PAIRS):
             part = slice(a, a + _PAIRS)
             rows, mine = at[part], pair_row[part]
