@@ -113,3 +113,40 @@ def test_cli_ingest_beside_a_running_server_that_has_written(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_serve_groups_a_store_whose_stories_were_dropped(tmp_path):
+    """A store whose clusters a migration dropped (a signature change) is grouped into stories again by the
+    server itself at start-up, not only at the next upload: the same stories come back."""
+    import sqlite3
+
+    from assay.store.migrations import MIGRATIONS
+
+    assay("ingest", str(DEMO), home=tmp_path)
+    before = json.loads(assay("dupes", "--json", home=tmp_path).stdout)["clusters"]
+    db = sqlite3.connect(tmp_path / "assay.db")
+    db.execute(f"PRAGMA user_version={len(MIGRATIONS) - 1}")  # the last migration runs again: clusters dropped
+    db.close()
+    port = free_port()
+    env = {"ASSAY_HOME": str(tmp_path), "ASSAY_WORKERS": "1", "PATH": ""}
+    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/api/health", proc)
+        deadline = time.monotonic() + 60
+        while True:
+            with urllib.request.urlopen(f"{base}/api/dupes?limit=1000") as r:
+                got = json.loads(r.read())
+            if got["stats"]["unclustered"] == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert got["stats"]["unclustered"] == 0
+        assert {frozenset(m["id"] for m in c["members"]) for c in got["clusters"]} == {
+            frozenset(m["id"] for m in c["members"]) for c in before
+        }
+        with urllib.request.urlopen(f"{base}/api/health") as r:
+            assert "stories" not in json.loads(r.read())  # shown only while grouping
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

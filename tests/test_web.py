@@ -189,3 +189,17 @@ def test_long_summaries_fold_under_more_in_cards(client, ws):
         assert more == folded.count('<li class="bullet') > 0
     doc_id = re.search(r'href="/doc/([0-9a-f]+)"', long_cards[0]).group(1)
     assert 'class="more-sections"' not in client.get(f"/doc/{doc_id}").text  # the document page shows it all
+
+
+def test_search_page_says_while_documents_are_grouped_into_stories(client):
+    from assay.interfaces import service
+
+    page = client.get("/", params={"q": "稀土"})
+    assert "Grouping documents into stories" not in page.text
+    service.stories_status.pending, service.stories_status.done = 5000, 1000
+    try:
+        page = client.get("/", params={"q": "稀土"})
+        assert "Grouping documents into stories: 1,000 of 5,000 done" in page.text
+        assert client.get("/api/health").json()["stories"] == {"grouped": 1000, "of": 5000}
+    finally:
+        service.stories_status.pending = service.stories_status.done = 0

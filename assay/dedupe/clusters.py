@@ -440,14 +440,16 @@ class StoryClusters:
 
     # -- whole-store operations ---------------------------------------------------------------------
     def unclustered(self) -> int:
-        with self.store._lock:
-            return self.db.execute("SELECT COUNT(*) FROM documents WHERE cluster_id IS NULL").fetchone()[0]
+        return self.store.count_unclustered()
 
-    def catch_up(self, progress: Callable[[int], None] | None = None, batch: int = 1000) -> int:
+    def catch_up(
+        self, progress: Callable[[int], None] | None = None, batch: int = 1000, stop: Callable[[], bool] | None = None
+    ) -> int:
         """Cluster the documents that have no cluster yet (written before clustering existed, or by
-        ``write_batch``), oldest ingest first, a batch per transaction. Returns how many."""
+        ``write_batch``), oldest ingest first, a batch per transaction. Returns how many. ``stop`` is asked
+        between batches (a server shutting down): the rest waits for the next catch-up."""
         done = 0
-        while True:
+        while stop is None or not stop():
             with self.store._lock:
                 rows = self.db.execute(
                     "SELECT id, title, source, doc_type, published_ts, paragraphs FROM documents"
@@ -468,6 +470,7 @@ class StoryClusters:
             done += len(rows)
             if progress:
                 progress(len(rows))
+        return done
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Forget every cluster and signature, then cluster the whole store again (``assay dupes --rebuild``)."""

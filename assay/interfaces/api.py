@@ -31,7 +31,10 @@ Many = Annotated[list[str] | None, Query()]
 
 @router.get("/health", summary="Liveness and counts")
 def health(ws: Ws) -> dict[str, Any]:
-    return {"status": "ok", "documents": ws.store.count(), "indexed": ws.index.num_docs()}
+    out = {"status": "ok", "documents": ws.store.count(), "indexed": ws.index.num_docs()}
+    if service.stories_status.running:  # documents being grouped into stories at start-up
+        out["stories"] = {"grouped": service.stories_status.done, "of": service.stories_status.pending}
+    return out
 
 
 @router.get("/search", summary="Search documents (newest first or by relevance), with filters and stable pages")

@@ -95,15 +95,48 @@ def start_fetch_poller(ws: Workspace, settings: Settings):
     return stop
 
 
+def start_story_catch_up(ws: Workspace):
+    """Group the stored documents that have no story yet (a signature change dropped their clusters) in a
+    thread at start-up, so a server-only install does not wait for its next upload to fold copies again.
+    Returns the function that stops it (between batches), or None when there is nothing to do."""
+    if not ws.store.count_unclustered():
+        return None
+    import threading
+
+    from .service import catch_up_stories
+
+    event = threading.Event()
+
+    def run() -> None:
+        try:
+            t = time.monotonic()
+            done = catch_up_stories(ws, stop=event.is_set)
+            log.info("stories: %d documents grouped in %.0f s", done, time.monotonic() - t)
+        except Exception:  # the server goes on; the next ingest catches up
+            log.exception("grouping documents into stories failed")
+
+    thread = threading.Thread(target=run, name="assay-stories", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        event.set()
+        thread.join(timeout=60)
+
+    return stop
+
+
 def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAPI:
     """The app over ``workspace`` (opened from ``settings`` when not given; closed at shutdown if opened here)."""
     ws = workspace or Workspace(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        stop_stories = start_story_catch_up(ws)
         stop = start_summary_worker(ws, settings)
         stop_fetch = start_fetch_poller(ws, settings)
         yield
+        if stop_stories is not None:
+            stop_stories()
         if stop_fetch is not None:
             stop_fetch()
         if stop is not None:

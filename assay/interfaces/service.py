@@ -119,6 +119,45 @@ def stats(ws: Workspace, days: int = 90) -> dict[str, Any]:
     return data
 
 
+# -- stories ------------------------------------------------------------------------------------------
+@dataclass
+class StoriesStatus:
+    """Documents being grouped into stories by ``catch_up_stories`` (the web pages and /api/health show it)."""
+
+    pending: int = 0  # not clustered yet when the catch-up started
+    done: int = 0
+
+    @property
+    def running(self) -> bool:
+        return self.done < self.pending
+
+
+stories_status = StoriesStatus()
+
+
+def catch_up_stories(ws: Workspace, stop=None) -> int:
+    """Cluster the stored documents that have no story yet: after a signature change dropped them (a
+    migration), or documents written around the pipeline. One ingest at a time, so an upload waits for
+    it; ``stop()`` is asked between batches of 1,000. Returns how many were clustered."""
+    from ..dedupe.clusters import StoryClusters
+
+    settings = ws.settings
+    with _ingest_lock:
+        clusters = StoryClusters(ws.store, settings.dupe_representative, window_days=settings.dupe_window_days)
+        todo = clusters.unclustered()
+        if not todo:
+            return 0
+        stories_status.pending, stories_status.done = todo, 0
+
+        def progress(k: int) -> None:
+            stories_status.done += k
+
+        try:
+            return clusters.catch_up(progress, stop=stop)
+        finally:
+            stories_status.pending = stories_status.done = 0
+
+
 # -- ingest -------------------------------------------------------------------------------------------
 @dataclass
 class IngestOutcome:
@@ -235,6 +274,7 @@ __all__ = [
     "add_source",
     "document_view",
     "fetch_sources",
+    "catch_up_stories",
     "ingest_paths",
     "ingest_records",
     "make_filters",

@@ -527,6 +527,11 @@ class SqliteStore(QueueMixin, WebMixin):
         with self._lock:
             return self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
 
+    def count_unclustered(self) -> int:
+        """Documents without a story cluster yet (the index on cluster_id counts them)."""
+        with self._lock:
+            return self.db.execute("SELECT COUNT(*) FROM documents WHERE cluster_id IS NULL").fetchone()[0]
+
     def stats(self) -> dict:
         with self._lock:
             by = {}

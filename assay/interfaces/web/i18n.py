@@ -22,6 +22,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "apply": "Apply",
         "results": "{total} results",
         "results_any": "No document holds every word; showing documents that match any of them.",
+        "grouping": (
+            "Grouping documents into stories: {done} of {of} done. Until then, copies of a story may show as "
+            "separate results."
+        ),
         "no_results": "Nothing found.",
         "summary_pending": "summary pending",
         "unverified": "unverified",
@@ -87,6 +91,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "apply": "筛选",
         "results": "共 {total} 条结果",
         "results_any": "没有文档包含全部词语，以下为包含任一词语的文档。",
+        "grouping": "正在将文档归并为事件：已完成 {done} / {of}。完成前，同一事件的转载可能分开显示。",
         "no_results": "没有找到结果。",
         "summary_pending": "摘要生成中",
         "unverified": "未核实",

@@ -177,6 +177,7 @@ def _search_response(request: Request, form: SearchForm, result, error: str | No
         collapse_url=form.url(collapse="", page=1, as_of=""),
         all_copies_url=form.url(collapse="0", page=1, as_of=""),
         save_url=form.url("/workflows", page=1, as_of=""),
+        grouping=service.stories_status if service.stories_status.running else None,
     )
 
 
