@@ -533,3 +533,27 @@ def test_glossary_ships_with_the_package() -> None:
     patterns = data["tool"]["setuptools"]["package-data"].get("assay.summarize", [])
     assert any(fnmatch("glossary.tsv", p) for p in patterns), "glossary.tsv must be package data"
     assert len(default_glossary().entries) > 200
+
+
+def test_verify_summary_keeps_every_field_of_the_summary():
+    """verify_summary builds a new Summary field by field (dataclasses.replace was 15 µs a document): a
+    field added to Summary and not copied there would be lost."""
+    from dataclasses import fields
+
+    doc = Document(title="t", paragraphs=[Paragraph(1, "营收增长12%。"), Paragraph(2, "维持买入评级。")]).finalize()
+    made = Summary(
+        doc_id=doc.id,
+        template="report",
+        language="zh",
+        backend="extractive",
+        created_at=datetime(2026, 1, 2, tzinfo=UTC),
+        sections=[Section("Core Insights", [Bullet("营收增长12%。", [1]), Bullet("营收增长12%", [2])])],
+        rating="Buy",
+        template_version=7,
+    )
+    got = verify_summary(made, doc)
+    for f in fields(Summary):
+        if f.name != "sections":
+            assert getattr(got, f.name) == getattr(made, f.name), f.name
+    assert [(b.check, b.note) for b in got.sections[0].bullets][0] == ("supported", "verbatim in [1]")
+    assert got.sections[0].bullets[1].check == "unsupported"

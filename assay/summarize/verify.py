@@ -34,7 +34,7 @@ cites them; pure Python with precompiled patterns.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -162,6 +162,12 @@ class Evidence:
         return self._years
 
     def check(self, text: str, cites: list[int]) -> Verdict:
+        paragraphs = self.doc.paragraphs
+        if len(cites) == 1 and "[" not in text:  # the common case (every extractive bullet), checked first
+            n = cites[0]
+            claim = text.strip()
+            if claim and 1 <= n <= len(paragraphs) and claim in paragraphs[n - 1].text:
+                return Verdict("supported", f"verbatim in [{n}]")
         claim = (_CITE_MARKS.sub("", text) if "[" in text else text).strip()
         if not claim:
             return Verdict("unchecked", "empty bullet")
@@ -175,8 +181,7 @@ class Evidence:
         missing = [n for n in cites if not 1 <= n <= size]
         if missing:
             return Verdict("unsupported", f"cites {marks(missing)}, but the document has {size} paragraphs")
-        paragraphs = self.doc.paragraphs
-        if any(claim in paragraphs[n - 1].text for n in cites):  # the common case, before any normalizing
+        if any(claim in paragraphs[n - 1].text for n in cites):  # verbatim, before any normalizing
             return Verdict("supported", f"verbatim in {where}")
         sources = [self.source(n) for n in cites]
         squashed = _squash(normalize(claim))
@@ -284,7 +289,17 @@ def verify_summary(summary: Summary, document: Document, glossary: Glossary | No
             v = evidence.check(b.text, b.cites)
             bullets.append(Bullet(b.text, list(b.cites), v.check, v.note))
         sections.append(Section(sec.heading, bullets))
-    return replace(summary, sections=sections)
+    s = summary  # a new Summary, not dataclasses.replace (15 µs a document at ingest)
+    return Summary(
+        doc_id=s.doc_id,
+        template=s.template,
+        language=s.language,
+        backend=s.backend,
+        created_at=s.created_at,
+        sections=sections,
+        rating=s.rating,
+        template_version=s.template_version,
+    )
 
 
 def tally(summary: Summary) -> Tally:
