@@ -64,13 +64,13 @@ class Document:
 
 
 def content_hash(title: str, paragraphs: list[Paragraph]) -> str:
-    h = hashlib.sha256(title.strip().encode())
+    """SHA-256 of the title and, per paragraph, RS kind level page US text (the ids of stored documents
+    depend on these exact bytes)."""
+    parts = [title.strip()]
     for p in paragraphs:
-        h.update(b"\x1e")
-        h.update(f"{p.kind}{p.level}{p.page or ''}".encode())
-        h.update(b"\x1f")
-        h.update(p.text.encode())
-    return h.hexdigest()
+        parts.append(f"\x1e{p.kind}{p.level}{p.page or ''}\x1f")
+        parts.append(p.text)
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
 _TRACKING = ("utm_", "spm", "from", "share")

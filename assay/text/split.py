@@ -26,7 +26,9 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
 def clean_line(line: str, markdown: bool = False) -> str:
-    line = _SPACES.sub(" ", line).strip()
+    if "  " in line or "\t" in line or "\u3000" in line or "\u00a0" in line:  # else the sub changes nothing
+        line = _SPACES.sub(" ", line)
+    line = line.strip()
     if markdown and ("**" in line or "__" in line or "](" in line):
         line = _MD_LINK.sub(r"\1", _MD_EMPH.sub(lambda m: m.group(2).strip(), line)).strip()
     return line
