@@ -106,3 +106,31 @@ def test_summaries_are_stored_as_spans_of_the_paragraphs_they_cite(tmp_path):
     )
     again = store.summaries_for([docs[1]], "extractive", old.template_version)
     assert again[docs[1].id].sections == old.sections
+
+
+def test_a_damaged_summary_row_reads_as_no_summary(tmp_path, caplog):
+    """A summary row whose span points outside its document (or that is not JSON) is logged and shown as a
+    missing summary: the search page shows the excerpt instead of failing."""
+    from conftest import DEMO, ingest, make_settings
+
+    from assay.workspace import Workspace
+
+    ws = Workspace(make_settings(tmp_path / "home"))
+    try:
+        ingest(ws, DEMO)
+        first = ws.searcher.search("稀土", limit=3)
+        target, other = first.hits[0], first.hits[1]
+        assert target.summary is not None and other.summary is not None
+        damaged = '{"v":2,"doc_id":"x","template":"news","language":"zh","backend":"extractive",'
+        damaged += '"created_at":"2026-01-01T00:00:00+00:00","sections":[["Core Insights",[[999,0,5]]]]}'
+        for doc_id, data in ((target.id, damaged), (other.id, "not json")):
+            chash = ws.store.get_document(doc_id).content_hash
+            ws.store.db.execute("UPDATE summaries SET data = ? WHERE content_hash = ?", (data, chash))
+        again = {h.id: h for h in ws.searcher.search("稀土", limit=3).hits}
+        assert again[target.id].summary is None and again[other.id].summary is None
+        assert again[target.id].excerpt  # the card falls back to the excerpt
+        docs = [ws.store.get_document(target.id)]
+        assert ws.searcher.summaries(docs) == {}
+        assert "unreadable summary row" in caplog.text and "outside the document" in caplog.text
+    finally:
+        ws.close()

@@ -13,7 +13,7 @@ from tantivy import Occur, Query
 from ..dedupe.stories import Stories
 from ..errors import QueryError
 from ..model import DOC_TYPES, Hit, SearchResult, Section, Summary
-from ..store.sqlite import summary_from_json
+from ..store.sqlite import read_summary
 from ..summarize.base import TEMPLATE_VERSION
 from .index import FullTextIndex
 from .query import ParsedQuery, compound_parts, parse
@@ -258,8 +258,8 @@ class Searcher:
             text, i, spans = snippet_of(texts, terms, headings, lang)
             summary = None
             if data is not None:
-                summary = summary_from_json(data, texts, doc_id)
-                if self.hide_unsupported:
+                summary = read_summary(data, texts, doc_id)
+                if summary is not None and self.hide_unsupported:
                     summary = without_unsupported(summary)
             hits.append(
                 Hit(

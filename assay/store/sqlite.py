@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +26,8 @@ from .migrations import MIGRATIONS
 from .queue import PUT_SUMMARY as _PUT_SUMMARY
 from .queue import QueueMixin
 from .web import WebMixin
+
+log = logging.getLogger("assay.store")
 
 _DOC_COLUMNS = (
     "id, external_id, title, source, url, published_at, date_only, doc_type, lang, institution, "
@@ -138,6 +141,16 @@ def summary_json(s: Summary, texts: list[str] | None = None) -> str:
     )
 
 
+def read_summary(data: str, texts: list[str], doc_id: str) -> Summary | None:
+    """``summary_from_json``, or None (logged) for a row it cannot read: a damaged summary is shown as a
+    missing one (the excerpt), never as an error page."""
+    try:
+        return summary_from_json(data, texts, doc_id)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        log.warning("document %s: unreadable summary row (%s); shown without it", doc_id, exc)
+        return None
+
+
 def summary_from_json(data: str, texts: list[str], doc_id: str | None = None) -> Summary:
     """The Summary of a stored row (``summary_json``, or the plain ``Summary.to_dict`` of stores written
     before it), its spans read from the document's paragraph ``texts``."""
@@ -151,6 +164,8 @@ def summary_from_json(data: str, texts: list[str], doc_id: str | None = None) ->
             for b in bullets:
                 if isinstance(b, list):
                     n, at, size = b
+                    if not (1 <= n <= len(texts) and 0 <= at and 0 < size and at + size <= len(texts[n - 1])):
+                        raise ValueError(f"bullet span {b} is outside the document's paragraphs")
                     out.append(Bullet(texts[n - 1][at : at + size], [n], "supported", f"verbatim in [{n}]"))
                 else:
                     out.append(Bullet(b["text"], b["cites"], b.get("check", "unchecked"), b.get("note", "")))
@@ -480,7 +495,9 @@ class SqliteStore(QueueMixin, WebMixin):
         out = {}
         for chash, data in rows:
             for doc_id in by_hash[chash]:
-                out[doc_id] = summary_from_json(data, texts[chash], doc_id)
+                summary = read_summary(data, texts[chash], doc_id)
+                if summary is not None:
+                    out[doc_id] = summary
         return out
 
     def changes_since(self, seq: int) -> tuple[int, list[str]]:
