@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 
 from conftest import DEMO
 from test_cli import assay
@@ -43,6 +44,22 @@ def post_json(url: str, body: dict, key: str | None = None) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
+@contextmanager
+def served(home, **env):
+    """`assay serve` over ``home`` in its own process on a free port: yields the base URL once it answers."""
+    port = free_port()
+    env = {"ASSAY_HOME": str(home), "ASSAY_WORKERS": "1", "PATH": "", **env}
+    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/api/health", proc)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def test_keys_create_list_revoke(tmp_path):
     created = assay("keys", "create", "nightly job", home=tmp_path)
     raw = created.stdout.strip()
@@ -63,13 +80,7 @@ def test_serve_refuses_a_public_address_in_local_only_mode(tmp_path):
 def test_serve_answers_over_http_and_needs_keys_when_not_local_only(tmp_path):
     assay("ingest", str(DEMO), home=tmp_path)
     raw = assay("keys", "create", "ci", home=tmp_path).stdout.strip()
-    port = free_port()
-    env = {"ASSAY_HOME": str(tmp_path), "ASSAY_LOCAL_ONLY": "false", "ASSAY_WORKERS": "1", "PATH": ""}
-    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/api/health", proc)
+    with served(tmp_path, ASSAY_LOCAL_ONLY="false") as base:
         with urllib.request.urlopen(f"{base}/api/search?q=%E7%A8%80%E5%9C%9F&limit=3") as r:
             result = json.loads(r.read())
         assert result["total"] > 50 and len(result["hits"]) == 3 and result["as_of"]
@@ -78,22 +89,13 @@ def test_serve_answers_over_http_and_needs_keys_when_not_local_only(tmp_path):
         assert status == 401 and "needs an API key" in body["error"]
         status, body = post_json(f"{base}/api/documents", doc, key=raw)
         assert status == 200 and body["added"] == 1
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_cli_ingest_beside_a_running_server_that_has_written(tmp_path):
     """The server takes the index writer for an upload and gives it back: `assay ingest` in another process
     can write while the server runs, and the server's searches then find what it added."""
     assay("ingest", str(DEMO), home=tmp_path)
-    port = free_port()
-    env = {"ASSAY_HOME": str(tmp_path), "ASSAY_WORKERS": "1", "PATH": ""}
-    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/api/health", proc)
+    with served(tmp_path) as base:
         status, body = post_json(f"{base}/api/documents", {"title": "上传", "text": "服务器写入的钨矿文档。"})
         assert status == 200 and body["added"] == 1
         extra = tmp_path / "extra.md"
@@ -110,9 +112,6 @@ def test_cli_ingest_beside_a_running_server_that_has_written(tmp_path):
                 found = json.loads(r.read())["total"]
             time.sleep(0.2)
         assert found == 1
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_serve_groups_a_store_whose_stories_were_dropped(tmp_path):
@@ -127,13 +126,7 @@ def test_serve_groups_a_store_whose_stories_were_dropped(tmp_path):
     db = sqlite3.connect(tmp_path / "assay.db")
     db.execute(f"PRAGMA user_version={len(MIGRATIONS) - 1}")  # the last migration runs again: clusters dropped
     db.close()
-    port = free_port()
-    env = {"ASSAY_HOME": str(tmp_path), "ASSAY_WORKERS": "1", "PATH": ""}
-    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/api/health", proc)
+    with served(tmp_path) as base:
         deadline = time.monotonic() + 60
         while True:
             with urllib.request.urlopen(f"{base}/api/dupes?limit=1000") as r:
@@ -147,6 +140,3 @@ def test_serve_groups_a_store_whose_stories_were_dropped(tmp_path):
         }
         with urllib.request.urlopen(f"{base}/api/health") as r:
             assert "stories" not in json.loads(r.read())  # shown only while grouping
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,27 +44,30 @@ SECURITY_HEADERS = [
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def _in_thread(name: str, run: Callable[[threading.Event], None], join_s: float = 30):
+    """Run ``run(stop)`` in a daemon thread; returns the function that sets ``stop`` and waits for it."""
+    event = threading.Event()
+    thread = threading.Thread(target=run, args=(event,), name=name, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        event.set()
+        thread.join(timeout=join_s)
+
+    return stop
+
+
 def start_summary_worker(ws: Workspace, settings: Settings):
     """With an LLM backend chosen, drain the summary queue in this process (a thread; the store is shared).
     Returns the function that stops it, or None."""
     if settings.summary_backend == "extractive" or not settings.serve_worker:
         return None
-    import threading
-
     from ..summarize.worker import SummaryWorker, make_summarizer
 
     worker = SummaryWorker(
         ws.store, make_summarizer(settings), concurrency=settings.llm_concurrency, lease_s=settings.queue_lease_s
     )
-    event = threading.Event()
-    thread = threading.Thread(target=worker.run, kwargs={"stop": event}, name="assay-summary-worker", daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        event.set()
-        thread.join(timeout=30)
-
-    return stop
+    return _in_thread("assay-summary-worker", lambda stop: worker.run(stop=stop))
 
 
 def start_fetch_poller(ws: Workspace, settings: Settings):
@@ -70,29 +75,18 @@ def start_fetch_poller(ws: Workspace, settings: Settings):
     the first round at start-up). Returns the function that stops it, or None."""
     if settings.fetch_every_minutes <= 0:
         return None
-    import threading
-
     from .service import fetch_sources
 
-    event = threading.Event()
-
-    def loop() -> None:
-        while not event.is_set():
+    def loop(stop: threading.Event) -> None:
+        while not stop.is_set():
             try:
                 if ws.store.web_sources():
-                    log.info("fetch: %s", fetch_sources(ws, stop=event).line())
+                    log.info("fetch: %s", fetch_sources(ws, stop=stop).line())
             except Exception:  # one failed round must not end the polling
                 log.exception("fetching the web sources failed")
-            event.wait(settings.fetch_every_minutes * 60)
+            stop.wait(settings.fetch_every_minutes * 60)
 
-    thread = threading.Thread(target=loop, name="assay-fetch-poller", daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        event.set()
-        thread.join(timeout=30)
-
-    return stop
+    return _in_thread("assay-fetch-poller", loop)
 
 
 def start_story_catch_up(ws: Workspace):
@@ -101,28 +95,17 @@ def start_story_catch_up(ws: Workspace):
     Returns the function that stops it (between batches), or None when there is nothing to do."""
     if not ws.store.count_unclustered():
         return None
-    import threading
-
     from .service import catch_up_stories
 
-    event = threading.Event()
-
-    def run() -> None:
+    def run(stop: threading.Event) -> None:
         try:
             t = time.monotonic()
-            done = catch_up_stories(ws, stop=event.is_set)
+            done = catch_up_stories(ws, stop=stop.is_set)
             log.info("stories: %d documents grouped in %.0f s", done, time.monotonic() - t)
         except Exception:  # the server goes on; the next ingest catches up
             log.exception("grouping documents into stories failed")
 
-    thread = threading.Thread(target=run, name="assay-stories", daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        event.set()
-        thread.join(timeout=60)
-
-    return stop
+    return _in_thread("assay-stories", run, join_s=60)
 
 
 def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAPI:

@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from ..errors import Conflict, NotFound, StoreError
-from ..model import ApiKey, Bullet, Document, Paragraph, SavedSearch, Section, Summary
+from ..model import ApiKey, Document, Paragraph, SavedSearch, Summary
 from .base import Status, WriteOutcome
 from .migrations import MIGRATIONS
 from .queue import PUT_SUMMARY as _PUT_SUMMARY
@@ -155,34 +155,23 @@ def summary_from_json(data: str, texts: list[str], doc_id: str | None = None) ->
     """The Summary of a stored row (``summary_json``, or the plain ``Summary.to_dict`` of stores written
     before it), its spans read from the document's paragraph ``texts``."""
     raw = orjson.loads(data)
-    if raw.get("v") != 2:
-        summary = Summary.from_dict(raw)
-    else:
-        sections = []
-        for heading, bullets in raw["sections"]:
-            out = []
-            for b in bullets:
-                if isinstance(b, list):
-                    n, at, size = b
-                    if not (1 <= n <= len(texts) and 0 <= at and 0 < size and at + size <= len(texts[n - 1])):
-                        raise ValueError(f"bullet span {b} is outside the document's paragraphs")
-                    out.append(Bullet(texts[n - 1][at : at + size], [n], "supported", f"verbatim in [{n}]"))
-                else:
-                    out.append(Bullet(b["text"], b["cites"], b.get("check", "unchecked"), b.get("note", "")))
-            sections.append(Section(heading, out))
-        summary = Summary(
-            doc_id=raw["doc_id"],
-            template=raw["template"],
-            language=raw["language"],
-            backend=raw["backend"],
-            created_at=datetime.fromisoformat(raw["created_at"]),
-            sections=sections,
-            rating=raw.get("rating"),
-            template_version=raw.get("template_version", 1),
-        )
+    if raw.get("v") == 2:  # sections as (heading, bullets), a bullet as a span or its own fields
+        raw["sections"] = [{"heading": h, "bullets": [_span_bullet(b, texts) for b in bs]} for h, bs in raw["sections"]]
+    summary = Summary.from_dict(raw)
     if doc_id is not None:
         summary.doc_id = doc_id
     return summary
+
+
+def _span_bullet(b, texts: list[str]):
+    """A stored bullet as ``Summary.from_dict`` reads it: a ``[n, start, length]`` span becomes the verified
+    verbatim bullet it was written from."""
+    if not isinstance(b, list):
+        return b
+    n, at, size = b
+    if not (1 <= n <= len(texts) and 0 <= at and 0 < size and at + size <= len(texts[n - 1])):
+        raise ValueError(f"bullet span {b} is outside the document's paragraphs")
+    return {"text": texts[n - 1][at : at + size], "cites": [n], "check": "supported", "note": f"verbatim in [{n}]"}
 
 
 def _now() -> str:

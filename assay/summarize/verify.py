@@ -34,7 +34,7 @@ cites them; pure Python with precompiled patterns.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -289,17 +289,7 @@ def verify_summary(summary: Summary, document: Document, glossary: Glossary | No
             v = evidence.check(b.text, b.cites)
             bullets.append(Bullet(b.text, list(b.cites), v.check, v.note))
         sections.append(Section(sec.heading, bullets))
-    s = summary  # a new Summary, not dataclasses.replace (15 µs a document at ingest)
-    return Summary(
-        doc_id=s.doc_id,
-        template=s.template,
-        language=s.language,
-        backend=s.backend,
-        created_at=s.created_at,
-        sections=sections,
-        rating=s.rating,
-        template_version=s.template_version,
-    )
+    return replace(summary, sections=sections)
 
 
 def tally(summary: Summary) -> Tally:
