@@ -231,6 +231,11 @@ class _Context:
                 n = len(t)
                 if n < min_len:
                     continue
+                c = n - (t[-1] in "。.！!；;")
+                h = c >> 1
+                if not c & 1 and t[0] == t[h] and t[:h] == t[h:c]:
+                    n = h  # a sentence written twice in a row (a scraping fault) is shown once
+                    t = t[:h]
                 if not relaxed:
                     if "|" in t or "http" in t or "www." in t:
                         continue

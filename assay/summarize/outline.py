@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
+import rjieba
+
 from ..model import Document
 from . import sentences as S
 
@@ -80,13 +82,70 @@ _MAX_CANDIDATES = 12  # words looked at (in reading order), to bound the substri
 _ZH_NOT_A_TOPIC = frozenset(
     """时间 当地时间 北京时间 东部时间 当天 当日 日前 近日 昨天 昨日 明天 今日 本周 上周 下周 本月 上月 目前
     此前 此后 期间 日电 电讯 新华社 央视 总台 记者 消息 报道 介绍 据悉 国家 人民 重要 有关 方面 一步 公告 亿元
-    万元 同比 环比""".split()
+    万元 同比 环比 预计 预期 事实 数量 阶段 阶段性 总体 综合 因素 水平 程度 结果 部分 需谨慎""".split()
 )
 
 
 def english_words(text: str) -> Counter[str]:
     """How often each English word (lower-cased) occurs in ``text``."""
     return Counter(map(str.lower, S.EN_SURFACE.findall(text)))
+
+
+_tag = rjieba.tag
+# part of speech (jieba's tag set) → weight as a heading word: nouns, names, places, organisations, foreign
+# words and abbreviations name a topic; nominal verbs (出口, 磋商) and idioms less; plain verbs little (加息
+# can still win on frequency); numerals, time words, adverbs, pronouns and particles never ("两次", "预计"
+# as a verb, "后面", "不管")
+_ZH_TAG_WEIGHT = {
+    **dict.fromkeys("n nr nrt nrfg ns nt nz eng j".split(), 1.0),
+    **{"ng": 0.8, "vn": 0.6, "an": 0.6, "x": 0.5, "l": 0.3, "v": 0.3, "i": 0.2},
+}
+_ZH_WEIGHT: dict[str, float] = {}
+# English words that do not name a topic (beyond EN_STOP): figures and times, words of reporting, change and
+# comparison, and vague modifiers: "second · expect · organically", "prior · lower · million"
+_EN_NOT_A_TOPIC = frozenset(
+    """four five six seven eight nine ten eleven twelve dozen dozens million millions billion billions thousand
+    thousands hundred hundreds trillion percentage approximately almost nearly roughly about around prior lower
+    higher high low lowest highest largest large larger small smaller big bigger second third fourth half full whole
+    total different similar various certain several another overall strong stronger weak weaker significant good
+    better best expect expects expected expecting believe believes believed discuss discussed mention mentioned
+    report reported reports estimate estimated estimates deliver delivered continue continuing remain remains
+    remained include includes included including increase increased increases decrease decreased rose rise rises
+    risen fell fall falls fallen grew grow grows grown implies imply implied reduces reduce reduced agreed agree
+    agrees want wanted wants told tell added adds according reach reached drive driven take taken took give given
+    gave come came coming comes went compared compare compares chief officer executive help helped helps provide
+    provided provides based within across ahead since while already recently currently actually really basically
+    probably generally particularly especially significantly slightly further early late earlier later previous
+    following recent current today yesterday tomorrow week weeks month months day days period periods january
+    february march april june july august september october november december monday tuesday wednesday thursday
+    friday saturday sunday""".split()
+)
+_EN_LY_NOUNS = frozenset("supply assembly family monopoly anomaly rally italy july ally reply".split())
+
+
+def _zh_weight(word: str) -> float:
+    """How well a Chinese word can name a group, by its part of speech in rjieba's dictionary (cached)."""
+    w = _ZH_WEIGHT.get(word)
+    if w is None:
+        tags = _tag(word, False)
+        w = _ZH_TAG_WEIGHT.get(tags[0][1], 0.0) if len(tags) == 1 else 0.5
+        if len(_ZH_WEIGHT) < 200_000:
+            _ZH_WEIGHT[word] = w
+    return w
+
+
+def _en_weight(word: str, low: str, first: bool) -> float:
+    """How well an English word can name a group: names and acronyms first; no adverbs, figures, months or
+    words of reporting and change (a heuristic: there is no English tagger offline)."""
+    if low in _EN_NOT_A_TOPIC or low in S.EN_STOP:
+        return 0.0
+    if len(low) > 4 and low.endswith("ly") and low not in _EN_LY_NOUNS:
+        return 0.0
+    if word[0].isupper() and (not first or word.isupper()):
+        return 1.2
+    if low.endswith(("ed", "ing")):
+        return 0.6
+    return 1.0
 
 
 def keywords(
@@ -100,31 +159,51 @@ def keywords(
 ) -> str:
     """A heading for a group: words of its most salient sentence that are characteristic of the group —
     frequent in its stretch of text and rare in the rest of the document (count in the stretch² / count in
-    the document; substrings for Chinese, words for English) — longer and earlier first, as the document
-    writes them, joined by " · ". Words already used in an earlier group's heading (``seen``) are skipped.
-    ``doc_words``: ``english_words(doc_text)``, when the caller counts them once for all its groups."""
-    top = min(picks, key=lambda u: (-u.score, u.g)).text
+    the document; substrings for Chinese, words for English), times how well the word can name a topic
+    (nouns and names over verbs; never figures, times, adverbs or function words) — longer and earlier
+    first, as the document writes them, joined by " · ". Words already used in an earlier group's heading
+    (``seen``) are skipped; so are verb-like words beside a noun-like one. Candidates come from the most
+    salient sentence, then the next ones while there are fewer than 2k. ``doc_words``:
+    ``english_words(doc_text)``, when the caller counts them once for all its groups."""
+    # the group's sentences, most salient first: the words of the top one, then of the next ones
+    texts = [u.text for u in sorted(picks, key=lambda u: (-u.score, u.g))]
+    weight: dict[str, float] = {}
     if zh:
-        keys = [
-            w
-            for w in dict.fromkeys(S._cut(top, False))
-            if len(w) >= 2 and w not in S.ZH_STOP and w not in _ZH_NOT_A_TOPIC and not w[0].isdigit() and w not in seen
-        ][:_MAX_CANDIDATES]
+        for top in texts:
+            for w in S._cut(top, False):
+                if len(w) < 2 or w in weight or w in S.ZH_STOP or w in _ZH_NOT_A_TOPIC or w[0].isdigit() or w in seen:
+                    continue
+                x = _zh_weight(w)
+                if x > 0:
+                    weight[w] = x
+                    if len(weight) == _MAX_CANDIDATES:
+                        break
+            if len(weight) >= k * 2:
+                break
+        keys = list(weight)
         words = keys
-        score = {x: chunk_text.count(x) ** 2 / (doc_text.count(x) or 1) for x in keys}
+        score = {x: chunk_text.count(x) ** 2 / (doc_text.count(x) or 1) * weight[x] for x in keys}
     else:
         forms: dict[str, str] = {}
-        for m in S.EN_SURFACE.finditer(top):
-            word = m.group(0)
-            low = word.lower()
-            if "'" in low or low in S.EN_STOP or low in seen or (len(low) < 4 and not word.isupper()):
-                continue
-            forms.setdefault(low, word)
-        keys = list(forms)[:_MAX_CANDIDATES]
+        for top in texts:
+            for m in S.EN_SURFACE.finditer(top):
+                word = m.group(0)
+                low = word.lower()
+                if "'" in low or low in seen or low in forms or (len(low) < 4 and not word.isupper()):
+                    continue
+                x = _en_weight(word, low, m.start() == 0)
+                if x > 0:
+                    forms[low] = word
+                    weight[low] = x
+                    if len(forms) == _MAX_CANDIDATES:
+                        break
+            if len(forms) >= k * 2:
+                break
+        keys = list(forms)
         words = [forms[x] for x in keys]
         in_chunk = english_words(chunk_text)
         in_doc = english_words(doc_text) if doc_words is None else doc_words
-        score = {x: in_chunk[x] ** 2 / (in_doc[x] or 1) for x in keys}
+        score = {x: in_chunk[x] ** 2 / (in_doc[x] or 1) * weight[x] for x in keys}
     order = sorted(range(len(keys)), key=lambda i: (-score[keys[i]], -len(keys[i]), i))
     chosen: list[int] = []
     for i in order:
@@ -134,7 +213,24 @@ def keywords(
         chosen.append(i)
         if len(chosen) == k:
             break
+    if any(weight[keys[i]] >= 0.5 for i in chosen):
+        chosen = [i for i in chosen if weight[keys[i]] >= 0.5]
     seen.update(keys[i] for i in chosen)
     if not chosen:
         return "要点" if zh else "Key points"
-    return " · ".join(words[i] for i in chosen)
+    if zh or len(chosen) < 2:
+        return " · ".join(words[i] for i in chosen)
+    # English words that the group writes side by side are one phrase: "cash flow · debt", not "flow · cash · debt"
+    text = " ".join(texts).lower()
+    out: list[str] = []
+    rest = list(chosen)
+    while rest:
+        a = rest.pop(0)
+        b = next((b for b in rest if f"{keys[a]} {keys[b]}" in text or f"{keys[b]} {keys[a]}" in text), None)
+        if b is None:
+            out.append(words[a])
+        else:
+            rest.remove(b)
+            first, second = (a, b) if f"{keys[a]} {keys[b]}" in text else (b, a)
+            out.append(f"{words[first]} {words[second]}")
+    return " · ".join(out)

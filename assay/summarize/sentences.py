@@ -69,7 +69,7 @@ def batch_en(texts: list[str]) -> list[set[str]]:
 _LEAD_JUNK = re.compile(
     r"^(?:[\s\-*+•·>#]+|\d{1,2}[.)）、．](?!\d)\s*(?=\S)|[（(]\d{1,2}[)）]\s*|[①-⑳]\s*|[，,、；;：:。．.)）】」』]+)+"
 )
-LEAD_JUNK_CHARS = frozenset("-*+•·>#（(①②③④⑤⑥⑦⑧⑨⑩，,、；;：:。．.)）】」』 \t0123456789")
+LEAD_JUNK_CHARS = frozenset("-*+•·>#（(①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳，,、；;：:。．.)）】」』 \t0123456789")
 # a dateline (央视网消息（新闻联播）：, 新华社北京1月1日电) before the content
 _DATELINE = re.compile(r"^.{1,24}?(?:消息|电|讯)(?:[（(][^）)]{1,16}[)）])?\s*[：:]\s*|^新华社.{1,16}?电\s+")
 TRAIL_JUNK = " \t*#\u3000"
