@@ -15,6 +15,7 @@ import pytest
 from conftest import ingest, make_settings, read_records
 from llm_server import LLMServer
 
+from assay.summarize import TEMPLATE_VERSION
 from assay.summarize.worker import SummaryWorker, make_summarizer
 from assay.workspace import Workspace
 
@@ -67,7 +68,7 @@ def test_ingest_enqueues_and_the_worker_drains_once(tmp_path, server):
         assert hit.summary.backend == "openai:echo"
         assert all(b.check == "supported" for s in hit.summary.sections for b in s.bullets)
         # the extractive summary written at ingest is still there as the fallback
-        assert ws.store.summaries_for([ws.store.get_document(hit.id)], "extractive", 1)
+        assert ws.store.summaries_for([ws.store.get_document(hit.id)], "extractive", TEMPLATE_VERSION)
         # the verifier's figures per backend, in stats: extractive bullets are verbatim, echo quotes sentences
         ver = ws.store.stats()["verification"]
         assert ver["openai:echo"]["summaries"] == 12 and ver["openai:echo"]["supported_share"] == 1.0

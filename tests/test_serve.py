@@ -140,3 +140,62 @@ def test_serve_groups_a_store_whose_stories_were_dropped(tmp_path):
         }
         with urllib.request.urlopen(f"{base}/api/health") as r:
             assert "stories" not in json.loads(r.read())  # shown only while grouping
+
+
+def _summary_versions(home) -> dict[int, int]:
+    import sqlite3
+
+    db = sqlite3.connect(home / "assay.db")
+    try:
+        return dict(db.execute("SELECT template_version, COUNT(*) FROM summaries GROUP BY 1").fetchall())
+    finally:
+        db.close()
+
+
+def _age_summaries(home) -> int:
+    """Make every stored summary look written by the previous template version (an upgraded install)."""
+    import sqlite3
+
+    from assay.summarize import TEMPLATE_VERSION
+
+    db = sqlite3.connect(home / "assay.db")
+    with db:
+        n = db.execute("UPDATE summaries SET template_version = ?", (TEMPLATE_VERSION - 1,)).rowcount
+    db.close()
+    return n
+
+
+def test_summaries_of_an_older_template_are_shown_then_made_again_by_serve(tmp_path):
+    """After an upgrade that changes the summary template, cards keep the older summaries (not the excerpt)
+    and the server makes them again at start-up, so the store ends with one current summary per text."""
+    from assay.settings import Settings
+    from assay.summarize import TEMPLATE_VERSION
+    from assay.workspace import Workspace
+
+    assay("ingest", str(DEMO), home=tmp_path)
+    made = _age_summaries(tmp_path)
+    assert made > 400
+    with Workspace(Settings(home=tmp_path)) as ws:
+        assert len(ws.store.stale_summaries("extractive")) >= made - 5  # texts shared by copies count once
+        page = ws.searcher.search("稀土", limit=10)
+        assert page.hits and all(h.summary is not None for h in page.hits)
+    with served(tmp_path) as base:
+        deadline = time.monotonic() + 90
+        while _summary_versions(tmp_path).get(TEMPLATE_VERSION - 1) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        with urllib.request.urlopen(f"{base}/api/search?q=%E7%A8%80%E5%9C%9F&limit=10") as r:
+            hits = json.loads(r.read())["hits"]
+    assert _summary_versions(tmp_path) == {TEMPLATE_VERSION: made}
+    assert hits and all(h["summary"] for h in hits)
+
+
+def test_summarize_makes_summaries_of_an_older_template_again(tmp_path):
+    from assay.summarize import TEMPLATE_VERSION
+
+    assay("ingest", str(DEMO), home=tmp_path)
+    made = _age_summaries(tmp_path)
+    out = json.loads(assay("summarize", "--json", home=tmp_path).stdout)
+    assert out["queued"] == made and out["done"] == made and out["failed"] == 0
+    assert _summary_versions(tmp_path) == {TEMPLATE_VERSION: made}
+    again = json.loads(assay("summarize", "--json", home=tmp_path).stdout)
+    assert again["queued"] == 0  # nothing stale is left

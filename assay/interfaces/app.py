@@ -70,6 +70,30 @@ def start_summary_worker(ws: Workspace, settings: Settings):
     return _in_thread("assay-summary-worker", lambda stop: worker.run(stop=stop))
 
 
+def start_summary_renewal(ws: Workspace, settings: Settings):
+    """Summaries made by an older template version (assay was upgraded) are made again in a thread at
+    start-up, newest documents first, through the summary queue; until then cards show the older ones. The
+    extractive ones here; those of the configured LLM backend are queued for its worker. Returns the function
+    that stops the thread, or None when nothing is stale."""
+    from ..summarize.worker import SummaryWorker, backend_key, make_summarizer
+
+    if settings.summary_backend != "extractive" and settings.serve_worker:
+        key = backend_key(settings, None)
+        ws.store.enqueue(ws.store.stale_summaries(key), key, force=True)
+    stale = ws.store.stale_summaries("extractive")
+    if not stale:
+        return None
+    ws.store.enqueue(stale, "extractive", force=True)
+    worker = SummaryWorker(ws.store, make_summarizer(settings, "extractive"), concurrency=1)
+
+    def run(stop: threading.Event) -> None:
+        t = time.monotonic()
+        report = worker.run(once=True, stop=stop)
+        log.info("summaries of an older template made again: %s in %.0f s", report.line(), time.monotonic() - t)
+
+    return _in_thread("assay-summary-renewal", run)
+
+
 def start_fetch_poller(ws: Workspace, settings: Settings):
     """With ``fetch_every_minutes`` set, fetch the web sources in this process on that period (a thread;
     the first round at start-up). Returns the function that stops it, or None."""
@@ -115,6 +139,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAP
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         stop_stories = start_story_catch_up(ws)
+        stop_renewal = start_summary_renewal(ws, settings)
         stop = start_summary_worker(ws, settings)
         stop_fetch = start_fetch_poller(ws, settings)
         yield
@@ -124,6 +149,8 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAP
             stop_fetch()
         if stop is not None:
             stop()
+        if stop_renewal is not None:
+            stop_renewal()
         if workspace is None:
             ws.close()
 

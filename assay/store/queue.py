@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ..summarize.base import TEMPLATE_VERSION
+
 QUEUE_SCHEMA = """
 CREATE TABLE jobs (
     id INTEGER PRIMARY KEY,
@@ -98,7 +100,9 @@ class QueueMixin:
             return self.db.total_changes - before
 
     def _enqueue_rows(self, items: list[tuple[str, str]], backend: str, force: bool, now: str) -> None:
-        """Inside a caller's transaction (ingest enqueues in the same transaction as the documents)."""
+        """Inside a caller's transaction (ingest enqueues in the same transaction as the documents). Without
+        ``force``, a text that has a summary of the current template version is left alone (one made by an
+        older template is queued again; a done job for it is not, see ``stale_summaries``)."""
         if force:
             self.db.executemany(
                 "INSERT INTO jobs (doc_id, content_hash, backend, created_at, updated_at) VALUES (?,?,?,?,?)"
@@ -110,8 +114,9 @@ class QueueMixin:
         else:
             self.db.executemany(
                 "INSERT OR IGNORE INTO jobs (doc_id, content_hash, backend, created_at, updated_at)"
-                " SELECT ?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM summaries WHERE content_hash = ? AND backend = ?)",
-                [(d, h, backend, now, now, h, backend) for d, h in items],
+                " SELECT ?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM summaries"
+                " WHERE content_hash = ? AND backend = ? AND template_version = ?)",
+                [(d, h, backend, now, now, h, backend, TEMPLATE_VERSION) for d, h in items],
             )
 
     def claim(self, worker: str, n: int, lease_s: float, backend: str | None = None) -> list[Job]:
@@ -169,6 +174,10 @@ class QueueMixin:
                 if owned:
                     if summary_row is not None:
                         self.db.execute(PUT_SUMMARY, summary_row)
+                        self.db.execute(  # the same text's summary by an older template is replaced
+                            "DELETE FROM summaries WHERE content_hash = ? AND backend = ? AND template_version < ?",
+                            summary_row[:3],
+                        )
                     self.db.execute(
                         "UPDATE jobs SET state='done', error=NULL, lease_until=NULL, updated_at=? WHERE id = ?",
                         (_now_iso(), job.id),
@@ -205,6 +214,21 @@ class QueueMixin:
             sql, args = sql + " WHERE published_ts >= ?", [int(since.timestamp())]
         with self._lock:
             return [tuple(r) for r in self.db.execute(sql + " ORDER BY published_ts DESC", args).fetchall()]
+
+    def stale_summaries(self, backend: str) -> list[tuple[str, str]]:
+        """(doc_id, content_hash) of documents whose ``backend`` summary was made by an older template
+        version than this code's, and not yet by this one, newest first. Cards show the older summary
+        meanwhile (``SQLiteStore.cards``); ``enqueue(..., force=True)`` queues them again."""
+        sql = (
+            "SELECT d.id, d.content_hash FROM documents d WHERE EXISTS (SELECT 1 FROM summaries s"
+            " WHERE s.content_hash = d.content_hash AND s.backend = ? AND s.template_version < ?)"
+            " AND NOT EXISTS (SELECT 1 FROM summaries s"
+            " WHERE s.content_hash = d.content_hash AND s.backend = ? AND s.template_version = ?)"
+            " ORDER BY d.published_ts DESC"
+        )
+        with self._lock:
+            rows = self.db.execute(sql, (backend, TEMPLATE_VERSION, backend, TEMPLATE_VERSION)).fetchall()
+        return [tuple(r) for r in rows]
 
     def queue_counts(self, backend: str | None = None) -> dict[str, int]:
         where, args = ("WHERE backend = ?", [backend]) if backend else ("", [])

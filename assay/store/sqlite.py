@@ -439,17 +439,20 @@ class SqliteStore(QueueMixin, WebMixin):
     def cards(self, ids: list[str], backends: tuple[str, ...], version: int) -> dict[str, tuple]:
         """What a result card needs, in one query: (id, external_id, title, source, url, published_at,
         date_only, doc_type, lang, paragraphs JSON, summary JSON or None) by id. The summary is the first
-        of ``backends`` that has one for the document's text (and template version)."""
+        of ``backends`` that has one for the document's text, of template ``version`` or, until it is made
+        again (``stale_summaries``), of the newest older version: still verbatim and cited, only picked by an
+        older template."""
         if not ids:
             return {}
         joins, datas, params = [], [], []
         for k, backend in enumerate(backends):
             joins.append(
-                f" LEFT JOIN summaries s{k} ON s{k}.content_hash = d.content_hash"
-                f" AND s{k}.backend = ? AND s{k}.template_version = ?"
+                f" LEFT JOIN summaries s{k} ON s{k}.content_hash = d.content_hash AND s{k}.backend = ?"
+                f" AND s{k}.template_version = (SELECT MAX(template_version) FROM summaries"
+                f" WHERE content_hash = d.content_hash AND backend = ? AND template_version <= ?)"
             )
             datas.append(f"s{k}.data")
-            params += [backend, version]
+            params += [backend, backend, version]
         summary = f"COALESCE({', '.join(datas)})" if len(datas) > 1 else datas[0] if datas else "NULL"
         sql = (
             "SELECT d.id, d.external_id, d.title, d.source, d.url, d.published_at, d.date_only, d.doc_type,"
@@ -466,7 +469,8 @@ class SqliteStore(QueueMixin, WebMixin):
         return [r[0] for r in rows]
 
     def summaries_for(self, docs: Iterable[Document], backend: str, version: int) -> dict[str, Summary]:
-        """Cached summaries by document id (looked up by content hash, backend, template version)."""
+        """Cached summaries by document id (looked up by content hash, backend, template version; the newest
+        older version where this one is not made yet, as in ``cards``)."""
         docs = list(docs)
         by_hash: dict[str, list[str]] = {}
         for d in docs:
@@ -476,13 +480,17 @@ class SqliteStore(QueueMixin, WebMixin):
         marks = ",".join("?" * len(by_hash))
         with self._lock:
             rows = self.db.execute(
-                f"SELECT content_hash, data FROM summaries WHERE backend = ? AND template_version = ?"
-                f" AND content_hash IN ({marks})",
+                f"SELECT content_hash, data FROM summaries WHERE backend = ? AND template_version <= ?"
+                f" AND content_hash IN ({marks}) ORDER BY template_version DESC",
                 [backend, version, *by_hash],
             ).fetchall()
         texts = {d.content_hash: [p.text for p in d.paragraphs] for d in docs}
         out = {}
+        done: set[str] = set()
         for chash, data in rows:
+            if chash in done:
+                continue  # an older version of a summary already read
+            done.add(chash)
             for doc_id in by_hash[chash]:
                 summary = read_summary(data, texts[chash], doc_id)
                 if summary is not None:

@@ -10,7 +10,12 @@ A summary follows a template chosen from ``Document.doc_type``:
   group's salient keywords joined by `` · ``.
 
 ``TEMPLATE_VERSION`` is part of the summary cache key (content_hash, backend, template version): bump it
-whenever the layout or the selection changes in a way that should invalidate cached summaries.
+whenever the layout or the selection changes in a way that should invalidate cached summaries. A store's
+older summaries stay on the cards until they are made again: by ``assay serve`` at start-up (a thread) or
+by ``assay summarize`` (see ``stale_summaries`` in assay/store/queue.py).
+
+Versions: 1, sessions 1–6; 2, group headings of nouns and names, a sentence written twice in a row shown
+once, list markers ⑪–⑳ trimmed.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Protocol, runtime_checkable
 
 from ..model import Document, Summary
 
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2
 
 CORE_INSIGHTS = "Core Insights"
 INVESTMENT_RATING = "Investment Rating"
