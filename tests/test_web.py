@@ -203,3 +203,16 @@ def test_search_page_says_while_documents_are_grouped_into_stories(client):
         assert client.get("/api/health").json()["stories"] == {"grouped": 1000, "of": 5000}
     finally:
         service.stories_status.pending = service.stories_status.done = 0
+
+
+def test_search_page_says_while_summaries_are_made_again(client):
+    from assay.interfaces import service
+
+    assert "summaries_renewed" not in client.get("/api/health").json()
+    service.renewal_status.pending, service.renewal_status.done = 300, 120
+    try:
+        page = client.get("/", params={"q": "稀土"})
+        assert "Making summaries again after an upgrade: 120 of 300 done" in page.text
+        assert client.get("/api/health").json()["summaries_renewed"] == {"done": 120, "of": 300}
+    finally:
+        service.renewal_status.pending = service.renewal_status.done = 0

@@ -34,6 +34,8 @@ def health(ws: Ws) -> dict[str, Any]:
     out = {"status": "ok", "documents": ws.store.count(), "indexed": ws.index.num_docs()}
     if service.stories_status.running:  # documents being grouped into stories at start-up
         out["stories"] = {"grouped": service.stories_status.done, "of": service.stories_status.pending}
+    if service.renewal_status.running:  # summaries of an older template being made again at start-up
+        out["summaries_renewed"] = {"done": service.renewal_status.done, "of": service.renewal_status.pending}
     return out
 
 

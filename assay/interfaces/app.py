@@ -70,26 +70,19 @@ def start_summary_worker(ws: Workspace, settings: Settings):
     return _in_thread("assay-summary-worker", lambda stop: worker.run(stop=stop))
 
 
-def start_summary_renewal(ws: Workspace, settings: Settings):
+def start_summary_renewal(ws: Workspace):
     """Summaries made by an older template version (assay was upgraded) are made again in a thread at
-    start-up, newest documents first, through the summary queue; until then cards show the older ones. The
-    extractive ones here; those of the configured LLM backend are queued for its worker. Returns the function
-    that stops the thread, or None when nothing is stale."""
-    from ..summarize.worker import SummaryWorker, backend_key, make_summarizer
-
-    if settings.summary_backend != "extractive" and settings.serve_worker:
-        key = backend_key(settings, None)
-        ws.store.enqueue(ws.store.stale_summaries(key), key, force=True)
-    stale = ws.store.stale_summaries("extractive")
-    if not stale:
-        return None
-    ws.store.enqueue(stale, "extractive", force=True)
-    worker = SummaryWorker(ws.store, make_summarizer(settings, "extractive"), concurrency=1)
+    start-up (``service.renew_summaries``). Returns the function that stops it, or None."""
+    from .service import renew_summaries
 
     def run(stop: threading.Event) -> None:
-        t = time.monotonic()
-        report = worker.run(once=True, stop=stop)
-        log.info("summaries of an older template made again: %s in %.0f s", report.line(), time.monotonic() - t)
+        try:
+            t = time.monotonic()
+            done = renew_summaries(ws, stop=stop)
+            if done:
+                log.info("summaries of an older template made again: %d in %.0f s", done, time.monotonic() - t)
+        except Exception:  # the server goes on; `assay summarize` does the same
+            log.exception("making summaries of an older template again failed")
 
     return _in_thread("assay-summary-renewal", run)
 
@@ -139,7 +132,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAP
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         stop_stories = start_story_catch_up(ws)
-        stop_renewal = start_summary_renewal(ws, settings)
+        stop_renewal = start_summary_renewal(ws)
         stop = start_summary_worker(ws, settings)
         stop_fetch = start_fetch_poller(ws, settings)
         yield

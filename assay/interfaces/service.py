@@ -121,10 +121,12 @@ def stats(ws: Workspace, days: int = 90) -> dict[str, Any]:
 
 # -- stories ------------------------------------------------------------------------------------------
 @dataclass
-class StoriesStatus:
-    """Documents being grouped into stories by ``catch_up_stories`` (the web pages and /api/health show it)."""
+class CatchUpStatus:
+    """Work the server does on its own store at start-up, for the web pages and /api/health to show:
+    documents grouped into stories (``catch_up_stories``), summaries of an older template made again
+    (``renew_summaries``)."""
 
-    pending: int = 0  # not clustered yet when the catch-up started
+    pending: int = 0  # to do when the catch-up started
     done: int = 0
 
     @property
@@ -132,7 +134,8 @@ class StoriesStatus:
         return self.done < self.pending
 
 
-stories_status = StoriesStatus()
+stories_status = CatchUpStatus()
+renewal_status = CatchUpStatus()
 
 
 def catch_up_stories(ws: Workspace, stop=None) -> int:
@@ -156,6 +159,34 @@ def catch_up_stories(ws: Workspace, stop=None) -> int:
             return clusters.catch_up(progress, stop=stop)
         finally:
             stories_status.pending = stories_status.done = 0
+
+
+# -- summaries of an older template --------------------------------------------------------------------
+def renew_summaries(ws: Workspace, stop=None) -> int:
+    """Make again the extractive summaries written by an older template version (assay was upgraded),
+    newest documents first, through the summary queue; cards show the older ones until then. The configured
+    LLM backend's stale summaries are queued for its own worker. ``stop``: an Event, asked between
+    summaries. Returns how many were made."""
+    from ..summarize.worker import SummaryWorker, backend_key, make_summarizer
+
+    settings, store = ws.settings, ws.store
+    if settings.summary_backend != "extractive" and settings.serve_worker:
+        key = backend_key(settings, None)
+        store.enqueue(store.stale_summaries(key), key, force=True)
+    stale = store.stale_summaries("extractive")
+    if not stale:
+        return 0
+    store.enqueue(stale, "extractive", force=True)
+    renewal_status.pending, renewal_status.done = len(stale), 0
+
+    def done(_job, _ok) -> None:
+        renewal_status.done += 1
+
+    try:
+        worker = SummaryWorker(store, make_summarizer(settings, "extractive"), concurrency=1)
+        return worker.run(once=True, stop=stop, on_done=done).done
+    finally:
+        renewal_status.pending = renewal_status.done = 0
 
 
 # -- ingest -------------------------------------------------------------------------------------------

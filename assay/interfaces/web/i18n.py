@@ -26,6 +26,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Grouping documents into stories: {done} of {of} done. Until then, copies of a story may show as "
             "separate results."
         ),
+        "renewing": (
+            "Making summaries again after an upgrade: {done} of {of} done. Until then, cards show the earlier "
+            "summaries."
+        ),
         "no_results": "Nothing found.",
         "summary_pending": "summary pending",
         "unverified": "unverified",
@@ -92,6 +96,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "results": "共 {total} 条结果",
         "results_any": "没有文档包含全部词语，以下为包含任一词语的文档。",
         "grouping": "正在将文档归并为事件：已完成 {done} / {of}。完成前，同一事件的转载可能分开显示。",
+        "renewing": "升级后正在重新生成摘要：已完成 {done} / {of}。完成前，卡片显示此前的摘要。",
         "no_results": "没有找到结果。",
         "summary_pending": "摘要生成中",
         "unverified": "未核实",

@@ -178,6 +178,7 @@ def _search_response(request: Request, form: SearchForm, result, error: str | No
         all_copies_url=form.url(collapse="0", page=1, as_of=""),
         save_url=form.url("/workflows", page=1, as_of=""),
         grouping=service.stories_status if service.stories_status.running else None,
+        renewing=service.renewal_status if service.renewal_status.running else None,
     )
 
 
