@@ -169,11 +169,14 @@ def keywords(
     texts = [u.text for u in sorted(picks, key=lambda u: (-u.score, u.g))]
     weight: dict[str, float] = {}
     if zh:
+        cut, known, stop = S._cut, _ZH_WEIGHT.get, S.ZH_STOP
         for top in texts:
-            for w in S._cut(top, False):
-                if len(w) < 2 or w in weight or w in S.ZH_STOP or w in _ZH_NOT_A_TOPIC or w[0].isdigit() or w in seen:
+            for w in cut(top, False):
+                if len(w) < 2 or w in weight or w in stop or w in _ZH_NOT_A_TOPIC or w[0].isdigit() or w in seen:
                     continue
-                x = _zh_weight(w)
+                x = known(w)
+                if x is None:
+                    x = _zh_weight(w)
                 if x > 0:
                     weight[w] = x
                     if len(weight) == _MAX_CANDIDATES:
