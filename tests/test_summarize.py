@@ -225,6 +225,20 @@ def test_a_sentence_written_twice_in_a_row_is_shown_once() -> None:
     assert_cited(doc, SUM.summarize(doc))
 
 
+def test_numbered_items_inside_a_sentence_are_candidates_of_their_own() -> None:
+    # a digest line that runs two items together (seen on a real card)
+    doc = make(
+        "纳指周涨2.43%，半导体/AI硬件领涨。\n\n"
+        "微软YTD跌21%，七雄中表现最差，估值回落至PE 22.6x ③ 特朗普称苹果已同意与英特尔合作芯片设计制造\n\n"
+        "兆威机电发布新一代仿生灵巧手，实现三大升级：①仿生性能进阶，外形贴合人体工程学；②核心组件设计寿命超1万小时。"
+    )
+    s = SUM.summarize(doc)
+    texts = all_bullets(s)
+    assert not any(c in t for t in texts for c in "①②③"), texts
+    assert "微软YTD跌21%，七雄中表现最差，估值回落至PE 22.6x" in texts  # the item before ③, on its own
+    assert_cited(doc, s)
+
+
 def test_report_with_headings_and_rating() -> None:
     doc = make(REPORT, doc_type="report", title="稀土行业深度报告")
     s = SUM.summarize(doc)

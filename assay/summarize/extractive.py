@@ -211,6 +211,7 @@ class _Context:
         lo, hi = (18, 110) if self.zh else (50, 260)
         penalty = S.PENALTY_ZH.search if self.zh else S.penalty_en
         trim, meta, has_word, fig = S.trim, S.META.match, S.HAS_WORD.search, S.FIG.search
+        has_item = S.HAS_ITEM.search
         unit = S.UNIT_ZH.search if self.zh else S.UNIT_EN.search
         openers, ends, question = S.OPENERS, S.ENDS, S.QUESTION
         junk, tail = S.LEAD_JUNK_CHARS, S.TRAIL_JUNK
@@ -225,7 +226,10 @@ class _Context:
             if g >= cap and (sec < 0 or sec_count[sec] >= per_sec):
                 continue
             first = True
-            for s in split_sentences(p.text):
+            sents = split_sentences(p.text)
+            if has_item(p.text):
+                sents = S.items(sents)
+            for s in sents:
                 # trim() only when the edges need it (most sentences start and end clean)
                 t = trim(s, first and g < 3) if first and g < 3 or s[0] in junk or s[-1] in tail else s
                 n = len(t)

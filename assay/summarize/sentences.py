@@ -112,6 +112,23 @@ QUESTION = frozenset("？?")
 _CLAUSE = re.compile(r"[，；;：]|,(?!\d{3}\b)|:(?!\d)")  # not inside 5,000 or 10:30
 
 
+# a numbered item (①–⑳) that starts inside a sentence, after a space, colon, comma or bracket: "…22.6x ③ 特朗普称…",
+# "实现三大升级：①仿生性能进阶…"; each item is a candidate of its own
+_ITEM_INSIDE = re.compile(r"(?<=[\s：:，,】)）])(?=[①-⑳])")
+HAS_ITEM = re.compile(r".[①-⑳]", re.S)
+
+
+def items(sentences: list[str]) -> list[str]:
+    """The sentences with numbered items inside them split off (each piece a substring of its sentence)."""
+    out = []
+    for s in sentences:
+        if HAS_ITEM.search(s):
+            out += [x for x in (x.strip() for x in _ITEM_INSIDE.split(s)) if x]
+        else:
+            out.append(s)
+    return out
+
+
 def trim(s: str, dateline: bool) -> str:
     """The content part of a sentence: list markers, Markdown left-overs and (when ``dateline``) a leading
     dateline removed. Edges only, so the result stays a substring of the paragraph."""
