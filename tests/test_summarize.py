@@ -239,6 +239,36 @@ def test_numbered_items_inside_a_sentence_are_candidates_of_their_own() -> None:
     assert_cited(doc, s)
 
 
+def test_a_headline_and_the_body_that_restates_it_are_not_both_picked() -> None:
+    # a CCTV 国内联播快讯 item: each brief is a headline line over its body (seen on a real card, where both
+    # were bullets); the figure is rounded in the headline (超700亿元 over 757亿元)
+    briefs = [
+        (
+            "今年上半年中国企业信用水平总体平稳",
+            "市场监管总局今天公布数据显示，今年上半年中国企业信用指数为161.88，企业信用水平呈现总体平稳。",
+        ),
+        (
+            "今年上半年全国发放退役军人创业贷超700亿元",
+            "记者今天从退役军人事务部了解到，今年上半年，全国共发放退役军人创业贷757亿元，有效缓解了融资难题。",
+        ),
+        (
+            "财政部在香港发行150亿元人民币国债",
+            "今天，财政部在香港面向机构投资者招标发行2026年第四期150亿元人民币国债，认购倍数4.67倍。",
+        ),
+        ("海南离岛免税购物金额超210亿元", "据海口海关统计，今年1—7月，海南离岛免税购物金额为216亿元，同比增长17.9%。"),
+    ]
+    doc = make("\n\n".join(f"{head}\n\n{body}" for head, body in briefs), title="国内联播快讯")
+    s = SUM.summarize(doc)
+    texts = all_bullets(s)
+    for head, body in briefs:
+        assert not (head in texts and body in texts), (head, texts)
+    assert 3 <= len(s.sections[0].bullets) <= 5
+    assert_cited(doc, s)
+    # a short document keeps its 3 Core Insights even when one of them is a restated headline
+    short = make(f"{briefs[0][0]}\n\n{briefs[0][1]}\n\n{briefs[1][1]}")
+    assert len(SUM.summarize(short).sections[0].bullets) == 3
+
+
 def test_report_with_headings_and_rating() -> None:
     doc = make(REPORT, doc_type="report", title="稀土行业深度报告")
     s = SUM.summarize(doc)

@@ -15,7 +15,8 @@ older summaries stay on the cards until they are made again: by ``assay serve`` 
 by ``assay summarize`` (see ``stale_summaries`` in assay/store/queue.py).
 
 Versions: 1, sessions 1–6; 2, group headings of nouns and names, a sentence written twice in a row shown
-once, list markers ⑪–⑳ trimmed, numbered items (①–⑳) inside a sentence made candidates of their own.
+once, list markers ⑪–⑳ trimmed, numbered items (①–⑳) inside a sentence made candidates of their own, a
+headline not picked beside the body sentence that restates it.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ words dropped, words cut to six letters.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,7 +77,7 @@ class Weights:
 class _Unit:
     """A candidate sentence."""
 
-    __slots__ = ("text", "n", "g", "sec", "feats", "nf", "score", "sim", "seen")
+    __slots__ = ("text", "n", "g", "sec", "feats", "nf", "score", "sim", "seen", "head")
 
     def __init__(self, text: str, n: int, g: int, sec: int, score: float) -> None:
         self.text = text
@@ -88,6 +89,7 @@ class _Unit:
         self.nf = 0
         self.sim = 0.0  # max similarity to the sentences picked so far (see _Context._mmr)
         self.seen = 0  # how many of those it has been compared with
+        self.head = False  # a headline-like line (short, no full stop): see _restated
 
 
 _EMPTY: set[str] = set()
@@ -270,7 +272,10 @@ class _Context:
                 end = t[-1]
                 if end in question or (n < 30 and end not in ends) or (end in '”"’' and t[-2] in question):
                     score -= w.penalty * 0.5
-                units.append(_Unit(t, p.n, g, sec, score))
+                u = _Unit(t, p.n, g, sec, score)
+                if n <= 60 and end not in _ENDS:
+                    u.head = True
+                units.append(u)
                 g += 1
                 if sec >= 0:
                     sec_count[sec] += 1
@@ -318,14 +323,17 @@ class _Context:
 
     # -- selection --------------------------------------------------------------------------------------
 
-    def _mmr(self, pool: list[_Unit], k: int) -> list[_Unit]:
+    def _mmr(self, pool: list[_Unit], k: int, strict: bool = False) -> list[_Unit]:
         """Greedy maximal marginal relevance: k picks from ``pool``, each maximising salience minus
         ``redundancy`` × its largest overlap coefficient (|A ∩ B| / min(|A|, |B|)) with everything picked
         so far in this document. Lazy: candidates are visited best first and the visit stops as soon as
-        no later one can win, and each one's similarity is brought up to date only when visited."""
+        no later one can win, and each one's similarity is brought up to date only when visited.
+        ``strict`` (groups, sections: they have no minimum count): a restated headline is left out too."""
         w = self.owner.weights
         red, dup = w.redundancy, w.near_duplicate
-        used = self.used
+        if strict:
+            dup = min(dup, _RESTATED)
+        used, zh, restated = self.used, self.zh, _restated
         pool = sorted(pool, key=lambda u: (-u.score, u.g))
         out: list[_Unit] = []
         while len(out) < k:
@@ -335,12 +343,16 @@ class _Context:
                 if u.score <= best_v:
                     break
                 if u.seen < len(used):
-                    m, uf, un, ut = u.sim, u.feats, u.nf, u.text
+                    m, uf, un, ut, uh = u.sim, u.feats, u.nf, u.text, u.head
                     for c in used[u.seen :]:
                         if un and c.nf:
                             s = len(uf & c.feats) / (un if un < c.nf else c.nf)
-                        else:  # no terms (short documents): only a repeat counts
-                            s = 1.0 if ut in c.text or c.text in ut else 0.0
+                        elif ut in c.text or c.text in ut:  # no terms (short documents): a repeat
+                            s = 1.0
+                        elif zh and (uh or c.head):  # or a headline that its body restates
+                            s = restated(ut, c.text)
+                        else:
+                            s = 0.0
                         if s > m:
                             m = s
                     u.sim, u.seen = m, len(used)
@@ -379,7 +391,7 @@ class _Context:
             ranked = sorted(by, key=lambda s: (-max(u.score for u in by[s]), s))[:max_groups]
             for s in sorted(ranked):
                 pool = by[s]
-                picks = self._mmr(pool, 3 if len(pool) >= 5 else 2 if len(pool) >= 2 else 1)
+                picks = self._mmr(pool, 3 if len(pool) >= 5 else 2 if len(pool) >= 2 else 1, strict=True)
                 if picks:
                     out.append(Section(self.outline.heads[s], self.bullets(sorted(picks, key=lambda u: u.g))))
             if out:
@@ -388,7 +400,7 @@ class _Context:
         doc_text = "\n".join(u.text for u in self.units)
         doc_words = None  # English word counts of doc_text, made once for all the groups
         for chunk in _chunks(rest, min(max_groups, len(rest) // _GROUP_MIN)):
-            picks = self._mmr(chunk, 3 if len(chunk) >= 6 else 2)
+            picks = self._mmr(chunk, 3 if len(chunk) >= 6 else 2, strict=True)
             if picks:
                 picks.sort(key=lambda u: u.g)
                 chunk_text = "\n".join(u.text for u in chunk)
@@ -410,7 +422,7 @@ class _Context:
             pool = by.get(s)
             if not pool:
                 continue
-            picks = self._mmr(pool, 2 if len(pool) >= 3 else 1)
+            picks = self._mmr(pool, 2 if len(pool) >= 3 else 1, strict=True)
             if picks:
                 out.append(Section(head, self.bullets(sorted(picks, key=lambda u: u.g))))
                 if len(out) >= self.owner.max_sections:
@@ -435,6 +447,29 @@ class _Context:
             self.shown.add(text)
             out.append(Bullet(text, [u.n]))
         return out
+
+
+def _restated(a: str, b: str) -> float:
+    """``_RESTATED`` when the shorter of two Chinese sentences is a headline (≤ 60 characters, no full stop)
+    of which ≥ 80% of the characters and ≥ 80% of the character pairs occur in the longer one,
+    else 0.0. News briefs put each item's headline over its body: "今年上半年中国企业信用水平总体平稳" above
+    "…今年上半年中国企业信用指数为161.88，企业信用水平呈现总体平稳。". The character test is the cheap one."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) > 60 or short[-1] in _ENDS:  # a headline has no full stop; a figure line ("营收…；") has one
+        return 0.0
+    chars = set(short)
+    if sum(ch not in long for ch in chars) > len(chars) // 5:
+        return 0.0
+    # figures are rounded in headlines (超700亿元 over 757亿元): pairs with a digit do not count
+    pairs = {p for p in (short[i : i + 2] for i in range(len(short) - 1)) if not _DIGIT.search(p)}
+    return _RESTATED if pairs and sum(p in long for p in pairs) >= 0.8 * len(pairs) else 0.0
+
+
+# a restated headline's similarity: below a repeat's, so Core Insights only penalises it (a short document
+# keeps its 3 bullets); groups and sections leave it out (``_mmr(strict=True)``)
+_RESTATED = 0.8
+_DIGIT = re.compile(r"\d")
+_ENDS = frozenset("。．.；;！!？?…")
 
 
 def _centrality(pool: list[_Unit], tf: Counter[str]) -> list[float]:
