@@ -14,6 +14,13 @@ def test_fold_traditional_fullwidth_case():
     assert len(fold("中美貿易")) == len("中美貿易")
 
 
+def test_fold_for_uncased_terms_skips_only_the_lower_casing():
+    # snippets of Chinese queries match in the text as written when nothing but case would change
+    text = "AI算力拉动稀土需求，Rare Earth 出口管制"
+    assert fold(text, cased=False) is text
+    assert fold("中美貿易ＡＢＣ", cased=False) == fold("中美貿易ＡＢＣ") == "中美贸易abc"  # traditional, full width
+
+
 def test_tokenizer_is_shared_and_folds():
     assert tokenize("中美貿易") == tokenize("中美贸易")
     assert tokenize("鋰電池") == tokenize("锂电池")

@@ -48,7 +48,7 @@ def best_paragraph(
     if not terms or not texts:
         return None, [], True
     joined = "\n".join(texts)
-    folded = fold(joined)
+    folded = fold(joined, any(t != t.upper() for t in terms))  # Chinese terms need no lower-casing
     if len(folded) != len(joined):  # folding changed lengths: one paragraph at a time
         return _best_by_paragraph(texts, terms, headings)
     starts, pos = [], 0
