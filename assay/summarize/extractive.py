@@ -213,7 +213,7 @@ class _Context:
         lo, hi = (18, 110) if self.zh else (50, 260)
         penalty = S.PENALTY_ZH.search if self.zh else S.penalty_en
         trim, meta, has_word, fig = S.trim, S.META.match, S.HAS_WORD.search, S.FIG.search
-        has_item = S.HAS_ITEM.search
+        has_item, once, full_stops = S.HAS_ITEM.search, S.once, S.FULL_STOPS
         unit = S.UNIT_ZH.search if self.zh else S.UNIT_EN.search
         openers, ends, question = S.OPENERS, S.ENDS, S.QUESTION
         junk, tail = S.LEAD_JUNK_CHARS, S.TRAIL_JUNK
@@ -237,11 +237,8 @@ class _Context:
                 n = len(t)
                 if n < min_len:
                     continue
-                c = n - (t[-1] in "。.！!；;")
-                h = c >> 1
-                if not c & 1 and t[0] == t[h] and t[:h] == t[h:c]:
-                    n = h  # a sentence written twice in a row (a scraping fault) is shown once
-                    t = t[:h]
+                t = once(t)  # a sentence written twice in a row is shown once
+                n = len(t)
                 if not relaxed:
                     if "|" in t or "http" in t or "www." in t:
                         continue
@@ -273,7 +270,7 @@ class _Context:
                 if end in question or (n < 30 and end not in ends) or (end in '”"’' and t[-2] in question):
                     score -= w.penalty * 0.5
                 u = _Unit(t, p.n, g, sec, score)
-                if n <= 60 and end not in _ENDS:
+                if n <= 60 and end not in full_stops:
                     u.head = True
                 units.append(u)
                 g += 1
@@ -455,7 +452,7 @@ def _restated(a: str, b: str) -> float:
     else 0.0. News briefs put each item's headline over its body: "今年上半年中国企业信用水平总体平稳" above
     "…今年上半年中国企业信用指数为161.88，企业信用水平呈现总体平稳。". The character test is the cheap one."""
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) > 60 or short[-1] in _ENDS:  # a headline has no full stop; a figure line ("营收…；") has one
+    if len(short) > 60 or short[-1] in S.FULL_STOPS:  # a headline has none; a figure line ("营收…；") has
         return 0.0
     chars = set(short)
     if sum(ch not in long for ch in chars) > len(chars) // 5:
@@ -469,7 +466,6 @@ def _restated(a: str, b: str) -> float:
 # keeps its 3 bullets); groups and sections leave it out (``_mmr(strict=True)``)
 _RESTATED = 0.8
 _DIGIT = re.compile(r"\d")
-_ENDS = frozenset("。．.；;！!？?…")
 
 
 def _centrality(pool: list[_Unit], tf: Counter[str]) -> list[float]:

@@ -108,6 +108,8 @@ FIG = re.compile(r"\d")
 UNIT_ZH = re.compile(r"[%％亿万元吨$]")
 UNIT_EN = re.compile(r"%|\$|percent|pct|billion|million|bln|mln|dlrs")
 ENDS = frozenset('。！？!?.”"’)）…')
+# what ends a sentence for good: a line without one is headline-like (see extractive._restated)
+FULL_STOPS = frozenset("。．.；;！!？?…")
 QUESTION = frozenset("？?")
 _CLAUSE = re.compile(r"[，；;：]|,(?!\d{3}\b)|:(?!\d)")  # not inside 5,000 or 10:30
 
@@ -127,6 +129,15 @@ def items(sentences: list[str]) -> list[str]:
         else:
             out.append(s)
     return out
+
+
+def once(t: str) -> str:
+    """A sentence written twice in a row (a scraping fault: "AA" or "AA。") as its first half, else as is."""
+    c = len(t) - (t[-1] in "。.！!；;")
+    h = c >> 1
+    if not c & 1 and h and t[0] == t[h] and t[:h] == t[h:c]:
+        return t[:h]
+    return t
 
 
 def trim(s: str, dateline: bool) -> str:
