@@ -120,8 +120,8 @@ class QueueMixin:
             )
 
     def claim(self, worker: str, n: int, lease_s: float, backend: str | None = None) -> list[Job]:
-        """Lease up to ``n`` jobs to ``worker``: queued ones first, then running ones whose lease ran out or
-        whose worker died."""
+        """Lease up to ``n`` jobs to ``worker``: queued ones that are due first (fresh before retried), then
+        running ones whose lease ran out or whose worker died."""
         now = time.time()
         host = socket.gethostname()
         with self._lock:
@@ -130,12 +130,20 @@ class QueueMixin:
                 where, args = "", []
                 if backend:
                     where, args = " AND backend = ?", [backend]
+                # queued jobs that are due, fresh ones (not_before 0) first, then retries; then running ones.
+                # Two queries that walk the jobs_state index in its order: one query with an OR and a sort
+                # read every queued job (49 ms a claim with 65k queued, against 0.08 ms)
+                cols, want = "id, doc_id, content_hash, backend, attempts, state, lease_until, worker", n * 4 + 16
                 rows = self.db.execute(
-                    "SELECT id, doc_id, content_hash, backend, attempts, state, lease_until, worker FROM jobs"
-                    f" WHERE ((state = 'queued' AND not_before <= ?) OR state = 'running'){where}"
-                    " ORDER BY state = 'running', id LIMIT ?",
-                    [now, *args, n * 4 + 16],
+                    f"SELECT {cols} FROM jobs WHERE state = 'queued' AND not_before <= ?{where}"
+                    " ORDER BY not_before, id LIMIT ?",
+                    [now, *args, want],
                 ).fetchall()
+                if len(rows) < want:
+                    rows += self.db.execute(
+                        f"SELECT {cols} FROM jobs WHERE state = 'running'{where} ORDER BY id LIMIT ?",
+                        [*args, want - len(rows)],
+                    ).fetchall()
                 picked: list[Job] = []
                 abandoned: list[int] = []
                 for jid, doc_id, chash, be, attempts, state, lease, owner in rows:
