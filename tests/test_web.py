@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -191,28 +192,32 @@ def test_long_summaries_fold_under_more_in_cards(client, ws):
     assert 'class="more-sections"' not in client.get(f"/doc/{doc_id}").text  # the document page shows it all
 
 
+@contextmanager
+def status_at(status, pending: int, done: int):
+    """A start-up catch-up's status (``service.CatchUpStatus``) as if it were running, reset after."""
+    status.pending, status.done = pending, done
+    try:
+        yield
+    finally:
+        status.pending = status.done = 0
+
+
 def test_search_page_says_while_documents_are_grouped_into_stories(client):
     from assay.interfaces import service
 
     page = client.get("/", params={"q": "稀土"})
     assert "Grouping documents into stories" not in page.text
-    service.stories_status.pending, service.stories_status.done = 5000, 1000
-    try:
+    with status_at(service.stories_status, 5000, 1000):
         page = client.get("/", params={"q": "稀土"})
         assert "Grouping documents into stories: 1,000 of 5,000 done" in page.text
         assert client.get("/api/health").json()["stories"] == {"grouped": 1000, "of": 5000}
-    finally:
-        service.stories_status.pending = service.stories_status.done = 0
 
 
 def test_search_page_says_while_summaries_are_made_again(client):
     from assay.interfaces import service
 
     assert "summaries_renewed" not in client.get("/api/health").json()
-    service.renewal_status.pending, service.renewal_status.done = 300, 120
-    try:
+    with status_at(service.renewal_status, 300, 120):
         page = client.get("/", params={"q": "稀土"})
         assert "Making summaries again after an upgrade: 120 of 300 done" in page.text
         assert client.get("/api/health").json()["summaries_renewed"] == {"done": 120, "of": 300}
-    finally:
-        service.renewal_status.pending = service.renewal_status.done = 0

@@ -85,11 +85,12 @@ def summarize(obj: Context, backend, since, force, no_run, concurrency, as_json)
         key = backend_key(settings, backend)
         with _store(settings) as store:
             start = _day(since, settings.tz) if since else None
-            queued = store.enqueue(store.summary_candidates(start), key, force=force)
+            candidates = store.summary_candidates(start)
+            queued = store.enqueue(candidates, key, force=force)
             if not force:  # summaries made by an older template version: their done jobs are queued again
                 stale = store.stale_summaries(key)
                 if start is not None:
-                    chosen = {h for _, h in store.summary_candidates(start)}
+                    chosen = {h for _, h in candidates}
                     stale = [(d, h) for d, h in stale if h in chosen]
                 queued += store.enqueue(stale, key, force=True)
             report = None

@@ -148,6 +148,42 @@ def _en_weight(word: str, low: str, first: bool) -> float:
     return 1.0
 
 
+def _zh_words(text: str):
+    """(key, word as written, weight) of the Chinese words of ``text`` that may name a topic."""
+    known, stop = _ZH_WEIGHT.get, S.ZH_STOP
+    for w in S._cut(text, False):
+        if len(w) < 2 or w in stop or w in _ZH_NOT_A_TOPIC or w[0].isdigit():
+            continue
+        x = known(w)
+        yield w, w, _zh_weight(w) if x is None else x
+
+
+def _en_words(text: str):
+    """(lower-cased key, word as written, weight) of the English words of ``text`` that may name a topic."""
+    for m in S.EN_SURFACE.finditer(text):
+        word = m.group(0)
+        low = word.lower()
+        if "'" in low or (len(low) < 4 and not word.isupper()):
+            continue
+        yield low, word, _en_weight(word, low, m.start() == 0)
+
+
+def _candidates(texts: list[str], zh: bool, seen: set[str], k: int) -> dict[str, tuple[str, float]]:
+    """Heading candidates in reading order, key → (word as written, weight): at most ``_MAX_CANDIDATES``,
+    from the first text, then the next ones while there are fewer than 2k; none already in ``seen``."""
+    out: dict[str, tuple[str, float]] = {}
+    words = _zh_words if zh else _en_words
+    for text in texts:
+        for key, word, x in words(text):
+            if x > 0 and key not in out and key not in seen:
+                out[key] = (word, x)
+                if len(out) == _MAX_CANDIDATES:
+                    return out
+        if len(out) >= k * 2:
+            break
+    return out
+
+
 def keywords(
     picks: list[_Unit],
     chunk_text: str,
@@ -167,43 +203,13 @@ def keywords(
     ``english_words(doc_text)``, when the caller counts them once for all its groups."""
     # the group's sentences, most salient first: the words of the top one, then of the next ones
     texts = [u.text for u in sorted(picks, key=lambda u: (-u.score, u.g))]
-    weight: dict[str, float] = {}
+    found = _candidates(texts, zh, seen, k)  # key → (the word as written, its weight)
+    keys = list(found)
+    words = [found[x][0] for x in keys]
+    weight = {x: found[x][1] for x in keys}
     if zh:
-        cut, known, stop = S._cut, _ZH_WEIGHT.get, S.ZH_STOP
-        for top in texts:
-            for w in cut(top, False):
-                if len(w) < 2 or w in weight or w in stop or w in _ZH_NOT_A_TOPIC or w[0].isdigit() or w in seen:
-                    continue
-                x = known(w)
-                if x is None:
-                    x = _zh_weight(w)
-                if x > 0:
-                    weight[w] = x
-                    if len(weight) == _MAX_CANDIDATES:
-                        break
-            if len(weight) >= k * 2:
-                break
-        keys = list(weight)
-        words = keys
         score = {x: chunk_text.count(x) ** 2 / (doc_text.count(x) or 1) * weight[x] for x in keys}
     else:
-        forms: dict[str, str] = {}
-        for top in texts:
-            for m in S.EN_SURFACE.finditer(top):
-                word = m.group(0)
-                low = word.lower()
-                if "'" in low or low in seen or low in forms or (len(low) < 4 and not word.isupper()):
-                    continue
-                x = _en_weight(word, low, m.start() == 0)
-                if x > 0:
-                    forms[low] = word
-                    weight[low] = x
-                    if len(forms) == _MAX_CANDIDATES:
-                        break
-            if len(forms) >= k * 2:
-                break
-        keys = list(forms)
-        words = [forms[x] for x in keys]
         in_chunk = english_words(chunk_text)
         in_doc = english_words(doc_text) if doc_words is None else doc_words
         score = {x: in_chunk[x] ** 2 / (in_doc[x] or 1) * weight[x] for x in keys}
