@@ -173,13 +173,24 @@ class QueueMixin:
     def finish(self, job: Job, worker: str, summary_row: tuple | None) -> bool:
         """Write the job's summary and mark it done, in one transaction. False (nothing written) when the
         job is no longer this worker's (its lease ran out and another worker took it)."""
+        return bool(self.finish_many([(job, summary_row)], worker))
+
+    def finish_many(self, results: list[tuple[Job, tuple | None]], worker: str) -> set[int]:
+        """``finish`` for several jobs in one transaction (a summary and its job's "done" still commit
+        together). Returns the ids of the jobs that were still this worker's, which were written."""
+        if not results:
+            return set()
+        now = _now_iso()
+        written: set[int] = set()
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                owned = self.db.execute(
-                    "SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND worker = ?", (job.id, worker)
-                ).fetchone()
-                if owned:
+                for job, summary_row in results:
+                    owned = self.db.execute(
+                        "SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND worker = ?", (job.id, worker)
+                    ).fetchone()
+                    if not owned:
+                        continue
                     if summary_row is not None:
                         self.db.execute(PUT_SUMMARY, summary_row)
                         self.db.execute(  # the same text's summary by an older template is replaced
@@ -188,13 +199,14 @@ class QueueMixin:
                         )
                     self.db.execute(
                         "UPDATE jobs SET state='done', error=NULL, lease_until=NULL, updated_at=? WHERE id = ?",
-                        (_now_iso(), job.id),
+                        (now, job.id),
                     )
+                    written.add(job.id)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
-        return bool(owned)
+        return written
 
     def fail(self, job: Job, worker: str, error: str, retry_in: float | None) -> None:
         """Record a failed attempt: queued again after ``retry_in`` seconds, or ``failed`` for good."""

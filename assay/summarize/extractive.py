@@ -102,6 +102,7 @@ class ExtractiveSummarizer:
 
     name = "extractive"
     template_version = TEMPLATE_VERSION
+    runs_inline = True  # CPU-bound Python: SummaryWorker runs it in batches on its own thread (see there)
 
     def __init__(
         self,

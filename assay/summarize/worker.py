@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from ..errors import AssayError, NotFound
+from ..model import Document, Summary
 from ..settings import Settings
 from ..store.queue import MAX_ATTEMPTS, Job, worker_name
 from ..store.sqlite import summary_row
@@ -80,6 +81,17 @@ def _verifier():
     return verify_summary
 
 
+def _row(summary: Summary, doc: Document) -> tuple:
+    """The summaries row of a summary the worker made, as ingest writes it: its bullets checked against the
+    document (LLM summarizers check their own; the extractive one leaves that to its caller), and a bullet
+    found verbatim in the paragraph it cites stored as that span."""
+    if any(b.check == "unchecked" for sec in summary.sections for b in sec.bullets):
+        from .verify import verify_summary
+
+        summary = verify_summary(summary, doc)
+    return summary_row(summary, doc.content_hash, [p.text for p in doc.paragraphs])
+
+
 class SummaryWorker:
     def __init__(
         self,
@@ -90,6 +102,7 @@ class SummaryWorker:
         lease_s: float = 600.0,
         retry_s: float = 30.0,
         name: str | None = None,
+        batch: int = 64,
     ):
         self.store = store
         self.summarizer = summarizer
@@ -98,6 +111,10 @@ class SummaryWorker:
         self.lease_s = lease_s
         self.retry_s = retry_s
         self.name = name or worker_name()
+        self.batch = max(1, batch)
+        # a summarizer that computes in this process (extractive) gains nothing from threads: its jobs are
+        # claimed, read and written ``batch`` at a time instead (one transaction each way, not one a job)
+        self.inline = bool(getattr(summarizer, "runs_inline", False))
 
     def run(
         self,
@@ -110,7 +127,9 @@ class SummaryWorker:
         """Drain the queue. ``once``: return when nothing is left to do; else poll until ``stop`` is set."""
         stop = stop or threading.Event()
         report = WorkerReport()
-        in_flight: dict[Future, Job] = {}
+        if self.inline:
+            return self._run_inline(once, stop, poll_s, on_done, report)
+        in_flight: dict[Future, tuple[Job, Document]] = {}
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="assay-summary") as pool:
             try:
                 while not stop.is_set():
@@ -119,7 +138,7 @@ class SummaryWorker:
                     for job in claimed:
                         doc = self._document(job, report)
                         if doc is not None:
-                            in_flight[pool.submit(self.summarizer.summarize, doc)] = job
+                            in_flight[pool.submit(self.summarizer.summarize, doc)] = (job, doc)
                     if not in_flight:
                         if once and not claimed:
                             break
@@ -128,14 +147,55 @@ class SummaryWorker:
                         continue
                     finished, _ = wait(in_flight, timeout=poll_s, return_when=FIRST_COMPLETED)
                     for fut in finished:
-                        job = in_flight.pop(fut)
-                        ok = self._record(job, fut, report)
+                        job, doc = in_flight.pop(fut)
+                        ok = self._record(job, doc, fut, report)
                         if on_done:
                             on_done(job, ok)
             finally:
                 for fut in in_flight:
                     fut.cancel()
-                self.store.release(list(in_flight.values()), self.name)
+                self.store.release([job for job, _doc in in_flight.values()], self.name)
+        return report
+
+    def _run_inline(self, once: bool, stop: threading.Event, poll_s: float, on_done, report: WorkerReport):
+        while not stop.is_set():
+            jobs = self.store.claim(self.name, self.batch, self.lease_s, self.backend)
+            if not jobs:
+                if once:
+                    break
+                stop.wait(poll_s)
+                continue
+            docs = self.store.get_documents(list({j.doc_id for j in jobs}))
+            results: list[tuple[Job, tuple | None]] = []
+            made: list[Job] = []
+            left = list(jobs)
+            try:
+                while left and not stop.is_set():
+                    job = left.pop(0)
+                    doc = docs.get(job.doc_id)
+                    if doc is None:
+                        self.store.fail(job, self.name, "the document is no longer in the store", None)
+                        report.failed += 1
+                        continue
+                    if doc.content_hash != job.content_hash:  # changed since queued: its new text has a job
+                        results.append((job, None))
+                        continue
+                    try:
+                        summary = self.summarizer.summarize(doc)
+                    except Exception as exc:  # noqa: BLE001 - recorded as the job's error, as _record does
+                        self._record_error(job, exc, report)
+                        if on_done:
+                            on_done(job, False)
+                        continue
+                    results.append((job, _row(summary, doc)))
+                    made.append(job)
+            finally:
+                written = self.store.finish_many(results, self.name)
+                report.done += sum(j.id in written for j in made)
+                self.store.release(left, self.name)
+            if on_done:
+                for job in made:
+                    on_done(job, True)
         return report
 
     def _document(self, job: Job, report: WorkerReport):
@@ -150,19 +210,24 @@ class SummaryWorker:
             return None
         return doc
 
-    def _record(self, job: Job, fut: Future, report: WorkerReport) -> bool:
+    def _record(self, job: Job, doc: Document, fut: Future, report: WorkerReport) -> bool:
         try:
             summary = fut.result()
-        except AssayError as exc:
-            retry = None if type(exc).__name__ == "SummaryFailed" else self.retry_s * job.attempts
-            self._failed(job, f"{type(exc).__name__}: {exc.message}", retry, report)
+        except Exception as exc:  # noqa: BLE001 - see _record_error
+            self._record_error(job, exc, report)
             return False
-        except Exception as exc:  # a bug or an unexpected library error: keep the worker alive, retry later
-            self._failed(job, f"{type(exc).__name__}: {exc}", self.retry_s * job.attempts, report)
-            return False
-        if self.store.finish(job, self.name, summary_row(summary, job.content_hash)):
+        if self.store.finish(job, self.name, _row(summary, doc)):
             report.done += 1
         return True
+
+    def _record_error(self, job: Job, exc: Exception, report: WorkerReport) -> None:
+        """A summarizer error: retried later (a SummaryFailed is final). A bug or an unexpected library
+        error does not stop the worker either."""
+        if isinstance(exc, AssayError):
+            retry = None if type(exc).__name__ == "SummaryFailed" else self.retry_s * job.attempts
+            self._failed(job, f"{type(exc).__name__}: {exc.message}", retry, report)
+        else:
+            self._failed(job, f"{type(exc).__name__}: {exc}", self.retry_s * job.attempts, report)
 
     def _failed(self, job: Job, error: str, retry: float | None, report: WorkerReport) -> None:
         self.store.fail(job, self.name, error, retry)
