@@ -21,7 +21,11 @@ class Workspace:
         if catch_up:
             self.index.catch_up(self.store)
         self.searcher = Searcher(
-            self.store, self.index, backend_key(settings), hide_unsupported=settings.unsupported_bullets == "hide"
+            self.store,
+            self.index,
+            backend_key(settings),
+            hide_unsupported=settings.unsupported_bullets == "hide",
+            tz=settings.tz,
         )
 
     def close(self) -> None:

@@ -65,6 +65,23 @@ def test_errors_are_clear(tmp_path):
     assert "quarantined 1" in proc.stdout and "no such file" in proc.stderr
 
 
+def test_a_dash_word_in_a_search_is_an_exclusion_not_an_option(tmp_path):
+    """`assay search 稀土 -出口` as typed (click stopped at -出口: "no such option"); options still work
+    around it, and a mistyped option is still an error."""
+    assay("ingest", str(DEMO), home=tmp_path)
+
+    def ids(*args):
+        return [h["id"] for h in json.loads(assay("search", *args, "--json", home=tmp_path).stdout)["hits"]]
+
+    quoted = ids("稀土 -出口 -美国", "--limit", "20")
+    assert quoted and ids("稀土", "-出口", "--limit", "20", "-美国") == quoted
+    assert ids("--limit", "20", "稀土", "-出口", "-美国") == quoted
+    assert set(quoted) < set(ids("稀土", "--limit", "200"))
+    proc = assay("search", "稀土", "--lmit", "5", home=tmp_path, check=False)
+    assert proc.returncode == 2 and "No such option '--lmit'" in proc.stderr
+    assert "-exclude" in assay("search", "-h", home=tmp_path).stdout
+
+
 def test_reindex_and_stats(tmp_path):
     assay("ingest", str(DEMO), home=tmp_path)
     before = assay("search", "稀土", "--json", "--limit", "50", home=tmp_path).stdout

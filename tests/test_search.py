@@ -113,6 +113,39 @@ def test_phrase_and_exclusion(ws):
     assert ext(ws.searcher.search('"管制 出口"')) == []  # order matters in a phrase
 
 
+def test_or_joins_two_words_or_phrases(ws):
+    """OR (or |) between two parts: either may match; the other words must all match still."""
+    assert set(ext(ws.searcher.search("锂电池 OR 纺织业"))) == {"e", "b"}
+    assert ext(ws.searcher.search("稀土 美国 OR 锂电池")) == ["a", "e"]  # 稀土 and (美国 or 锂电池)
+    assert ext(ws.searcher.search('"出口管制" | 中美贸易')) == ["d", "a"]  # a phrase, a word cut in three
+    assert ext(ws.searcher.search("稀土 or 美国", match="all")) == []  # lower-case "or" is a word, in none here
+    assert ext(ws.searcher.search("OR 锂电池 OR")) == ["e"]  # an OR with nothing beside it is ignored
+    # the parts for a snippet's highlights include both sides
+    hit = ws.searcher.search("稀土 美国 OR 锂电池", sort="relevance").hits[0]
+    assert {hit.snippet[a:b] for a, b in hit.highlights} >= {"稀土"}
+
+
+def test_filters_written_in_the_query(ws):
+    """source:, type:, lang:, since:, until: in the query do what the options do, and replace them."""
+    tz = ws.settings.tz
+    assert ext(ws.searcher.search("稀土 source:新华")) == ["d", "a"]
+    assert ext(ws.searcher.search('稀土 SOURCE:"新华"')) == ["d", "a"]
+    assert ext(ws.searcher.search("稀土 type:report")) == ["f"]
+    assert ext(ws.searcher.search("lang:en")) == ["c"]
+    assert ext(ws.searcher.search("稀土 since:2025-10-05 until:2025-10-10")) == ["a"]
+    assert ext(ws.searcher.search("稀土 until:2025-10-09")) == ["a", "e", "f"]  # the whole last day
+    news = Filters(doc_type=["news"], since=parse_date("2025-10-15", tz)[0])
+    assert ext(ws.searcher.search("稀土 type:report", filters=news)) == []  # type replaced, since kept
+    assert ext(ws.searcher.search("稀土 type:report since:2020-01-01", filters=news)) == ["f"]
+    assert ext(ws.searcher.search("稀土 10:30", match="all")) == []  # not a filter word: a word of the query
+    with pytest.raises(QueryError, match="unknown type 'memo'"):
+        ws.searcher.search("稀土 type:memo")
+    with pytest.raises(QueryError, match="not a date"):
+        ws.searcher.search("稀土 since:yesterday")
+    with pytest.raises(QueryError, match="-source: is not supported"):
+        ws.searcher.search("稀土 -source:新华")
+
+
 def test_english_stemming(ws):
     assert ext(ws.searcher.search("export")) == ["c"]
     assert ext(ws.searcher.search("RARE earths")) == ["c"]

@@ -23,6 +23,7 @@ from .deps import require_writer, workspace
 from .uploads import store_upload
 
 router = APIRouter(prefix="/api", tags=["api"])
+Q_SYNTAX = 'words (all must match), "phrases", -excluded, a OR b; source:/type:/lang:/since:/until: filters'
 Ws = Annotated[Workspace, Depends(workspace)]
 Writer = Depends(require_writer)
 
@@ -43,7 +44,7 @@ def health(ws: Ws) -> dict[str, Any]:
 def search(
     request: Request,
     ws: Ws,
-    q: Annotated[str, Query(description='words (all must match), "phrases", -excluded', max_length=1000)] = "",
+    q: Annotated[str, Query(description=Q_SYNTAX, max_length=1000)] = "",
     sort: Literal["newest", "relevance"] = "newest",
     source: Annotated[Many, Query(description="sources whose name contains this (repeatable)")] = None,
     doc_type: Annotated[Many, Query(alias="type", description="document type (repeatable)")] = None,

@@ -129,7 +129,34 @@ def ingest(
     click.echo(report.line())
 
 
-@cli.command()
+class _QueryCommand(click.Command):
+    """A command whose words are a query: a word with one leading dash (稀土 -出口) is an exclusion in the
+    query, not an option (click would stop at it: "no such option"). Options keep their ``--`` names."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {o for p in self.params if isinstance(p, click.Option) and not p.is_flag for o in p.opts}
+        kept: list[str] = []
+        excluded: list[str] = []
+        rest: list[str] = []
+        value_next = False
+        for i, arg in enumerate(args):
+            if value_next:
+                kept.append(arg)
+                value_next = False
+            elif arg == "--":
+                rest = args[i:]
+                break
+            elif arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and arg not in ctx.help_option_names:
+                excluded.append(arg)
+            else:
+                kept.append(arg)
+                value_next = arg in takes_value
+        if excluded:
+            rest = (rest or ["--"]) + excluded
+        return super().parse_args(ctx, kept + rest)
+
+
+@cli.command(cls=_QueryCommand)
 @click.argument("query", nargs=-1)
 @click.option("--sort", type=click.Choice(["newest", "relevance"]), default="newest", show_default=True)
 @click.option("--source", multiple=True, help="Only sources whose name contains this (repeatable).")
@@ -160,8 +187,10 @@ def ingest(
 def search(
     obj: Context, query, sort, source, doc_type, lang, since, until, page, limit, match, fmt, as_json, no_collapse
 ) -> None:
-    """Search: words must all match; "quoted phrases"; -exclude. Newest first by default; one result per
-    story, its other copies listed under it (--no-collapse shows them all)."""
+    """Search: words must all match; "quoted phrases"; -exclude; a OR b; filters in the query too
+    (source:财联社 type:report lang:en since:2025-10-01 until:2025-10-31, which win over the options).
+    Newest first by default; one result per story, its other copies listed under it (--no-collapse shows
+    them all)."""
     tz = obj.settings.tz
     try:
         filters = service.make_filters(

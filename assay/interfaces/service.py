@@ -18,8 +18,7 @@ from typing import Any
 from ..errors import InputError, QueryError
 from ..ingest.pipeline import Ingestor, IngestReport
 from ..model import DOC_TYPES, Document, SavedSearch, SearchResult, Summary
-from ..search.engine import MATCHES, SORTS, Filters
-from ..text.dates import parse_date
+from ..search.engine import MATCHES, SORTS, Filters, parse_day
 from ..workspace import Workspace
 
 MAX_SAVED_NAME = 100
@@ -29,18 +28,6 @@ _ingest_lock = threading.Lock()  # the index has one writer: one ingest at a tim
 
 
 # -- search -------------------------------------------------------------------------------------------
-def parse_day(value: str | None, tz: tzinfo, what: str, end: bool = False) -> datetime | None:
-    """A date (YYYY-MM-DD, or a full timestamp); ``end`` moves a bare day to its last second."""
-    if value is None or not str(value).strip():
-        return None
-    dt, date_only = parse_date(str(value).strip(), tz)
-    if dt is None:
-        raise QueryError(f"{what}: not a date: {value!r} (use YYYY-MM-DD)")
-    if end and date_only:
-        dt = dt.replace(hour=23, minute=59, second=59)
-    return dt
-
-
 def parse_as_of(value: str | None) -> datetime | None:
     """The as-of time of a result list (ISO 8601; UTC when no zone is given)."""
     if value is None or not value.strip():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 import orjson
 import tantivy
@@ -15,8 +15,9 @@ from ..errors import QueryError
 from ..model import DOC_TYPES, Hit, SearchResult, Section, Summary
 from ..store.sqlite import read_summary
 from ..summarize.base import TEMPLATE_VERSION
+from ..text.dates import parse_date
 from .index import FullTextIndex
-from .query import ParsedQuery, compound_parts, parse
+from .query import Alternative, ParsedQuery, compound_parts, parse
 from .snippets import excerpt_of, snippet_of
 
 TITLE_BOOST = 2.0
@@ -37,14 +38,44 @@ class Filters:
     until: datetime | None = None
     as_of: datetime | None = None  # only documents first ingested at or before this time (stable paging)
 
+    def written(self, inline: dict[str, list[str]], tz: tzinfo) -> Filters:
+        """These filters with those written in the query (``source:…``, ``since:…``), which replace the
+        same ones given here. Raises QueryError."""
+        if not inline:
+            return self
+        values = {k: v for k, v in inline.items() if k not in ("since", "until")}
+        if "since" in inline:
+            values["since"] = parse_day(inline["since"][-1], tz, "since")
+        if "until" in inline:
+            values["until"] = parse_day(inline["until"][-1], tz, "until", end=True)
+        return replace(self, **values)
+
+
+def parse_day(value: str | None, tz: tzinfo, what: str, end: bool = False) -> datetime | None:
+    """A date (YYYY-MM-DD, or a full timestamp); ``end`` moves a bare day to its last second."""
+    if value is None or not str(value).strip():
+        return None
+    dt, date_only = parse_date(str(value).strip(), tz)
+    if dt is None:
+        raise QueryError(f"{what}: not a date: {value!r} (use YYYY-MM-DD)")
+    if end and date_only:
+        dt = dt.replace(hour=23, minute=59, second=59)
+    return dt
+
 
 class Searcher:
     """Library entry point for search: the CLI, the API and the benchmarks all call ``search``."""
 
     def __init__(
-        self, store, index: FullTextIndex, summary_backend: str = "extractive", hide_unsupported: bool = False
+        self,
+        store,
+        index: FullTextIndex,
+        summary_backend: str = "extractive",
+        hide_unsupported: bool = False,
+        tz: tzinfo = UTC,
     ):
         self.store = store
+        self.tz = tz  # of the days in filters written in a query (since:2025-10-01)
         self.index = index
         self.schema = index.schema
         self.summary_backend = summary_backend
@@ -122,8 +153,16 @@ class Searcher:
             return Query.term_query(self.schema, field, values[0])
         return Query.boolean_query([(Occur.Should, Query.term_query(self.schema, field, v)) for v in values])
 
+    def _alternative(self, alt: Alternative) -> Query:
+        parts = [self._term(t) for t in alt.terms] + [self._phrase(p) for p in alt.phrases]
+        return parts[0] if len(parts) == 1 else Query.boolean_query([(Occur.Must, p) for p in parts])
+
+    def _either(self, group: list[Alternative]) -> Query:
+        return Query.boolean_query([(Occur.Should, self._alternative(a)) for a in group])
+
     def build(self, q: ParsedQuery, f: Filters, match: str, searcher: tantivy.Searcher | None = None) -> Query:
         positive = [self._term(t) for t in q.terms] + [self._phrase(p) for p in q.phrases]
+        positive += [self._either(g) for g in q.any_of]
         occur = Occur.Must if match == "all" else Occur.Should
         clauses: list[tuple[Occur, Query]] = [(occur, c) for c in positive]
         if not positive:
@@ -165,17 +204,16 @@ class Searcher:
         t0 = time.perf_counter()
         _check(sort, SORTS, "sort")
         _check(match, MATCHES, "match")
-        if filters and filters.doc_type:
-            for t in filters.doc_type:
-                _check(t, DOC_TYPES, "type")
         if page < 1 or not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"page must be ≥ 1 and limit between 1 and {MAX_LIMIT}")
-        f = filters or Filters()
         q = parse(query)
+        f = (filters or Filters()).written(q.filters, self.tz)
+        for t in f.doc_type or ():
+            _check(t, DOC_TYPES, "type")
         used = "all" if match in ("auto", "all") else "any"
         run = self._stories if collapse else self._page
         found = run(q, f, used, sort, page, limit)
-        if found.total == 0 and match == "auto" and len(q.terms) + len(q.phrases) > 1:
+        if found.total == 0 and match == "auto" and q.parts > 1:
             used = "any"
             found = run(q, f, used, sort, page, limit)
         hits = self._hits(found.ids, found.scores, q, with_summaries)

@@ -8,6 +8,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "search": "Search",
         "search_placeholder": "Search documents",
+        "search_syntax": 'All words match; "a phrase"; -word leaves out; a OR b; source:… type:report lang:en'
+        " since:2025-10-01 until:2025-10-31",
         "upload": "Upload",
         "workflows": "Workflows",
         "api": "API",
@@ -81,6 +83,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "zh": {
         "search": "搜索",
         "search_placeholder": "搜索文档",
+        "search_syntax": '所有词都须出现；"短语"；-词 排除；a OR b；source:… type:report lang:en'
+        " since:2025-10-01 until:2025-10-31",
         "upload": "上传",
         "workflows": "工作流",
         "api": "API",
