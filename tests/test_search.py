@@ -137,13 +137,42 @@ def test_filters_written_in_the_query(ws):
     news = Filters(doc_type=["news"], since=parse_date("2025-10-15", tz)[0])
     assert ext(ws.searcher.search("稀土 type:report", filters=news)) == []  # type replaced, since kept
     assert ext(ws.searcher.search("稀土 type:report since:2020-01-01", filters=news)) == ["f"]
+    assert ext(ws.searcher.search("稀土 since:2025-10")) == ["d", "a"]  # a month
+    assert ext(ws.searcher.search("稀土 until:2024")) == ["e", "f"]  # the whole of a year
+    assert ext(ws.searcher.search("稀土 since:today")) == []
     assert ext(ws.searcher.search("稀土 10:30", match="all")) == []  # not a filter word: a word of the query
     with pytest.raises(QueryError, match="unknown type 'memo'"):
         ws.searcher.search("稀土 type:memo")
     with pytest.raises(QueryError, match="not a date"):
-        ws.searcher.search("稀土 since:yesterday")
+        ws.searcher.search("稀土 since:someday")
     with pytest.raises(QueryError, match="-source: is not supported"):
         ws.searcher.search("稀土 -source:新华")
+
+
+def test_days_months_years_and_times_before_today():
+    """since/until (options, panel, query, saved searches) take a day, a month, a year, today/yesterday or
+    a time before today (7d 2w 3m 1y), so a saved search with since:7d keeps to the last week."""
+    from datetime import datetime, timedelta, timezone
+
+    from assay.search.engine import parse_day
+
+    tz = timezone(timedelta(hours=8))
+    now = datetime(2026, 3, 31, 15, 0, tzinfo=tz)
+
+    def day(value, end=False):
+        return parse_day(value, tz, "since", end=end, now=now).strftime("%Y-%m-%d %H:%M:%S")
+
+    assert day("7d") == "2026-03-24 00:00:00" and day("2w") == "2026-03-17 00:00:00"
+    assert day("1m") == "2026-02-28 00:00:00"  # no 31 February: its last day
+    assert day("1y") == "2025-03-31 00:00:00" and day("yesterday") == "2026-03-30 00:00:00"
+    assert day("today", end=True) == "2026-03-31 23:59:59"
+    assert (day("2025-10"), day("2025-10", end=True)) == ("2025-10-01 00:00:00", "2025-10-31 23:59:59")
+    assert (day("2024"), day("2024", end=True)) == ("2024-01-01 00:00:00", "2024-12-31 23:59:59")
+    assert day("2025-10-05", end=True) == "2025-10-05 23:59:59"
+    assert parse_day("2025-10-05", tz, "since", now=now).utcoffset() == timedelta(hours=8)
+    for bad in ("2025-13", "last week", "7x"):
+        with pytest.raises(QueryError, match="not a date"):
+            parse_day(bad, tz, "since", now=now)
 
 
 def test_english_stemming(ws):

@@ -167,8 +167,8 @@ class _QueryCommand(click.Command):
     type=click.Choice(["news", "report", "filing", "transcript", "announcement", "other"]),
 )
 @click.option("--lang", multiple=True, help="zh, en, ... (repeatable)")
-@click.option("--since", help="Published on or after (YYYY-MM-DD).")
-@click.option("--until", help="Published on or before (YYYY-MM-DD).")
+@click.option("--since", help="Published on or after: YYYY-MM-DD, YYYY-MM, YYYY, today, or 7d / 2w / 3m / 1y ago.")
+@click.option("--until", help="Published on or before: YYYY-MM-DD, YYYY-MM or YYYY (its last day), today.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--limit", type=click.IntRange(1, 200), default=10, show_default=True)
 @click.option(
