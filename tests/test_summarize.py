@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -584,3 +585,63 @@ def test_ratings_on_real_reports() -> None:
         ("zh_broker_research_digests", 429): "同步大市",
         ("zh_broker_research_digests", 742): "优于大市",
     }
+
+
+# a judge of its own (simpler than sentences.boilerplate): what an analyst would call a report's furniture
+_FURNITURE = re.compile(
+    r"(?<!\d)0\d{2,3}[-)）]\s?\d{7,8}(?!\d)|[\w.]+@[\w-]+\.[a-z]{2,}|执业证书|证书编号|S\d{13}|(?:电话|邮箱)\s*[:：]|"
+    r"^(?:图|表|图表)\s*\d+\s*[:：]|\.{6,}|未来\s*6\s*[-~～]\s*12\s*个月.{0,30}(?:基准|指数)"
+)
+
+
+@pytest.mark.slow
+def test_report_furniture_is_never_a_bullet() -> None:
+    """Analysts' phone numbers and e-mail addresses, certificate numbers, figure captions, table-of-contents
+    lines and the rating scale's definitions were bullets of the real broker reports (108 of 44,703 bullets
+    of their first 1,500 documents each: "电话：0755-83706130 …", "图 3：… ......", "超配：行业预期未来 6-12
+    个月内的涨幅超过市场基准指数 10%以上"). Measured after: none."""
+    root = DATA
+    files = ("zh_broker_reports_pdf_text", "zh_broker_research_digests", "zh_wechat_market_commentary")
+    if not all((root / f"{f}.jsonl.gz").exists() for f in files):
+        pytest.skip(f"real data not found under {root}")
+    bullets, furniture = 0, []
+    for name in files:
+        for r in read_records(f"{name}.jsonl.gz", 400):
+            if not (r.get("text") or "").strip():
+                continue
+            doc = Document(
+                title=r.get("title") or "",
+                paragraphs=split_paragraphs(r["text"]),
+                doc_type="report" if "broker" in name else "news",
+                lang="zh",
+            ).finalize()
+            for b in (b for sec in SUM.summarize(doc).sections for b in sec.bullets):
+                bullets += 1
+                if _FURNITURE.search(b.text):
+                    furniture.append(b.text)
+    assert bullets > 5000
+    assert furniture == [], furniture[:5]
+
+
+def test_contacts_captions_and_contents_lines_are_left_out() -> None:
+    text = "\n".join(
+        [
+            "分析师：张三 电话：021-23154383 邮箱：zhangsan@example-sec.com",
+            "执业证书编号：S0850512080006",
+            "一、行业回顾 ........................................ 3",
+            "图 1：锂电池出货量及增速 ................................ 5",
+            "全年锂电池出货量同比增长 35%，储能电池出货量同比增长 80%，成为主要增量来源。",
+            "图 2：储能电池出货量（GWh）",
+            "我们预计 2026 年储能需求仍将保持 50% 以上增长，行业龙头盈利有望修复。",
+            "碳酸锂价格企稳回升，产业链库存去化接近尾声，中游材料环节价格弹性最大。",
+            "增持：未来 6-12 个月内相对同期基准指数涨幅在 5%-15% 之间。",
+            "风险提示：需求不及预期，原材料价格大幅波动。",
+        ]
+    )
+    doc = make(text, doc_type="report", title="锂电池行业 2026 年投资策略")
+    s = SUM.summarize(doc)
+    assert_cited(doc, s)
+    shown = " ".join(all_bullets(s))
+    for furniture in ("021-23154383", "zhangsan@", "S0850512080006", "图 1", "图 2", "......", "未来 6-12 个月"):
+        assert furniture not in shown, furniture
+    assert "储能电池出货量同比增长 80%" in shown and "产业链库存去化接近尾声" in shown

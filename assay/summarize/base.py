@@ -16,7 +16,9 @@ by ``assay summarize`` (see ``stale_summaries`` in assay/store/queue.py).
 
 Versions: 1, sessions 1–6; 2, group headings of nouns and names, a sentence written twice in a row shown
 once, list markers ⑪–⑳ trimmed, numbered items (①–⑳) inside a sentence made candidates of their own, a
-headline not picked beside the body sentence that restates it.
+headline not picked beside the body sentence that restates it; 3, no analysts' contacts (phone numbers,
+e-mail addresses, certificate numbers), figure or table captions, table-of-contents lines or rating-scale
+definitions among the bullets.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Protocol, runtime_checkable
 
 from ..model import Document, Summary
 
-TEMPLATE_VERSION = 2
+TEMPLATE_VERSION = 3
 
 CORE_INSIGHTS = "Core Insights"
 INVESTMENT_RATING = "Investment Rating"

@@ -214,7 +214,7 @@ class _Context:
         lo, hi = (18, 110) if self.zh else (50, 260)
         penalty = S.PENALTY_ZH.search if self.zh else S.penalty_en
         trim, meta, has_word, fig = S.trim, S.META.match, S.HAS_WORD.search, S.FIG.search
-        has_item, once, full_stops = S.HAS_ITEM.search, S.once, S.FULL_STOPS
+        has_item, once, full_stops, boilerplate = S.HAS_ITEM.search, S.once, S.FULL_STOPS, S.boilerplate
         unit = S.UNIT_ZH.search if self.zh else S.UNIT_EN.search
         openers, ends, question = S.OPENERS, S.ENDS, S.QUESTION
         junk, tail = S.LEAD_JUNK_CHARS, S.TRAIL_JUNK
@@ -241,8 +241,8 @@ class _Context:
                 t = once(t)  # a sentence written twice in a row is shown once
                 n = len(t)
                 if not relaxed:
-                    if "|" in t or "http" in t or "www." in t:
-                        continue
+                    if "|" in t or "http" in t or "www." in t or boilerplate(t):
+                        continue  # a table row, a link, a contact, a caption, a contents line
                     if n < 40 and (meta(t) or not has_word(t) or (n < 25 and t[-1] in "：:")):
                         continue  # metadata, numbers only, a label or a bare dateline
                 if g >= cap and (sec < 0 or sec_count[sec] >= per_sec):

@@ -96,6 +96,50 @@ def penalty_en(text: str):
     return _PENALTY_EN_LOWER.search(text.lower())
 
 
+# lines of a broker report that are not its content: analysts' contacts (phone numbers, e-mail addresses,
+# certificate numbers), figure and table captions, table-of-contents lines (dot leaders and a page number),
+# and the rating scale's definitions (增持：未来6-12个月相对基准指数涨幅5%-15%)
+# (each regex only where a cheap test says it may match: this runs on every candidate sentence)
+# a landline with its area code: (021)23154383, 010-88005322 (a mobile number alone is too like other
+# figures; beside a label or an e-mail address it is caught by those)
+_PHONE = re.compile(r"(?<![\d.])(?:[(（]0\d{2,3}[)）]\s?\d{7,8}|0\d{2,3}[-－]\d{7,8})(?![\d.])")
+_CERTIFICATE = re.compile(r"(?<![A-Za-z])S\d{13}(?!\d)")
+_LABEL = re.compile(r"(?:电话|手机|邮箱|传真|联系人|Tel|TEL|tel|Phone|PHONE|Fax|FAX|E-?mail|E-?MAIL|e-?mail)\s*[:：]")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[A-Za-z]{2,}")
+_CAPTION = re.compile(
+    r"(?:图|表|图表|附图|附表)\s*\d{1,3}(?:[-.]\d{1,3})?\s*[:：、．.\s]|(?:Figure|Fig\.|Exhibit|Table|Chart)\s*\d{1,3}\s*[:：.]"
+)
+_CAPTION_FIRST = frozenset("图表附FETC")
+_TOC = re.compile(r"(?:\.{3,}|…{2,}|·{3,}|-{3,})\s*\d{1,3}$|[）)]\s*\.+\s*\d{1,3}$")
+_SCALE = re.compile(
+    r"未来\s*\d{1,2}\s*[-－~～至到]\s*\d{1,2}\s*个月|next\s+(?:6|six|12|twelve)\s*(?:-|to)\s*(?:12|twelve|18)\s+months",
+    re.I,
+)
+_RATING_WORD = re.compile(
+    r"买入|增持|中性|减持|卖出|超配|标配|低配|推荐|回避|强于大市|弱于大市|同步大市|跑赢|跑输|"
+    r"\b(?:buy|overweight|neutral|underweight|sell|outperform|underperform|hold)\b",
+    re.I,
+)
+_BENCHMARK = re.compile(r"基准|指数|大市|benchmark|index|market", re.I)
+
+
+def boilerplate(t: str) -> bool:
+    """A contact line, a caption, a table-of-contents line or a rating-scale definition (see above)."""
+    if (t[0] in _CAPTION_FIRST and _CAPTION.match(t)) or (t[-1].isdigit() and _TOC.search(t)):
+        return True
+    if "......" in t or "······" in t or "…………" in t:  # dot leaders of a contents line cut before its page
+        return True
+    if "执业证书" in t or "证书编号" in t or "+86" in t or ("@" in t and _EMAIL.search(t)):
+        return True
+    if ("：" in t or ":" in t) and _LABEL.search(t):
+        return True
+    if ("-" in t or ")" in t or "）" in t or "－" in t) and _PHONE.search(t):
+        return True
+    if "S" in t and _CERTIFICATE.search(t):
+        return True
+    return ("个月" in t or "months" in t) and bool(_SCALE.search(t) and _RATING_WORD.search(t) and _BENCHMARK.search(t))
+
+
 # sentences that lean on the one before (此外…, 他认为…, However…) read badly on their own
 OPENERS = (
     "此外", "另外", "同时", "与此同时", "而且", "并且", "但", "不过", "然而", "因此", "所以", "对此", "其中", "他",
