@@ -623,7 +623,7 @@ def test_report_furniture_is_never_a_bullet() -> None:
     assert furniture == [], furniture[:5]
 
 
-def test_contacts_captions_and_contents_lines_are_left_out() -> None:
+def test_contacts_captions_contents_lines_and_formulas_are_left_out() -> None:
     text = "\n".join(
         [
             "分析师：张三 电话：021-23154383 邮箱：zhangsan@example-sec.com",
@@ -633,7 +633,8 @@ def test_contacts_captions_and_contents_lines_are_left_out() -> None:
             "全年锂电池出货量同比增长 35%，储能电池出货量同比增长 80%，成为主要增量来源。",
             "图 2：储能电池出货量（GWh）",
             "我们预计 2026 年储能需求仍将保持 50% 以上增长，行业龙头盈利有望修复。",
-            "碳酸锂价格企稳回升，产业链库存去化接近尾声，中游材料环节价格弹性最大。",
+            "\uf06c 碳酸锂价格企稳回升，产业链库存去化接近尾声，中游材料环节价格弹性最大。",  # a symbol font's bullet
+            "Buy if ICUM ICUM Sell if ICUM ICUM ìï",  # a formula, its symbols lost
             "增持：未来 6-12 个月内相对同期基准指数涨幅在 5%-15% 之间。",
             "风险提示：需求不及预期，原材料价格大幅波动。",
         ]
@@ -642,6 +643,8 @@ def test_contacts_captions_and_contents_lines_are_left_out() -> None:
     s = SUM.summarize(doc)
     assert_cited(doc, s)
     shown = " ".join(all_bullets(s))
-    for furniture in ("021-23154383", "zhangsan@", "S0850512080006", "图 1", "图 2", "......", "未来 6-12 个月"):
-        assert furniture not in shown, furniture
+    furniture = ("021-23154383", "zhangsan@", "S0850512080006", "图 1", "图 2", "......", "未来 6-12 个月", "ICUM")
+    for f in furniture:
+        assert f not in shown, f
     assert "储能电池出货量同比增长 80%" in shown and "产业链库存去化接近尾声" in shown
+    assert all(b[0] not in "\uf06c " for b in all_bullets(s))

@@ -17,8 +17,10 @@ by ``assay summarize`` (see ``stale_summaries`` in assay/store/queue.py).
 Versions: 1, sessions 1–6; 2, group headings of nouns and names, a sentence written twice in a row shown
 once, list markers ⑪–⑳ trimmed, numbered items (①–⑳) inside a sentence made candidates of their own, a
 headline not picked beside the body sentence that restates it; 3, no analysts' contacts (phone numbers,
-e-mail addresses, certificate numbers), figure or table captions, table-of-contents lines or rating-scale
-definitions among the bullets.
+e-mail addresses, certificate numbers), figure or table captions, table-of-contents lines, rating-scale
+definitions or (in Chinese documents) lines without a Chinese character (formulas) among the bullets; PDF
+bullet glyphs (⚫, symbol-font code points) trimmed; a sentence about a figure beside it (下图…) or one that
+ends in a colon ranked lower.
 """
 
 from __future__ import annotations

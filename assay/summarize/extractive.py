@@ -218,6 +218,7 @@ class _Context:
         unit = S.UNIT_ZH.search if self.zh else S.UNIT_EN.search
         openers, ends, question = S.OPENERS, S.ENDS, S.QUESTION
         junk, tail = S.LEAD_JUNK_CHARS, S.TRAIL_JUNK
+        zh, has_cjk = self.zh, S.HAS_CJK.search
         units: list[_Unit] = []
         seen: set[str] = set()
         title = self.doc.title.strip().rstrip("。.！!")
@@ -241,8 +242,8 @@ class _Context:
                 t = once(t)  # a sentence written twice in a row is shown once
                 n = len(t)
                 if not relaxed:
-                    if "|" in t or "http" in t or "www." in t or boilerplate(t):
-                        continue  # a table row, a link, a contact, a caption, a contents line
+                    if "|" in t or "http" in t or "www." in t or boilerplate(t) or (zh and not has_cjk(t)):
+                        continue  # a table row, a link, a contact, a caption, a contents line, a formula
                     if n < 40 and (meta(t) or not has_word(t) or (n < 25 and t[-1] in "：:")):
                         continue  # metadata, numbers only, a label or a bare dateline
                 if g >= cap and (sec < 0 or sec_count[sec] >= per_sec):
@@ -270,6 +271,8 @@ class _Context:
                 end = t[-1]
                 if end in question or (n < 30 and end not in ends) or (end in '”"’' and t[-2] in question):
                     score -= w.penalty * 0.5
+                elif end in "：:":
+                    score -= w.penalty * 0.5  # it introduces a list or a formula
                 u = _Unit(t, p.n, g, sec, score)
                 if n <= 60 and end not in full_stops:
                     u.head = True

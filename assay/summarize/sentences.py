@@ -66,10 +66,15 @@ def batch_en(texts: list[str]) -> list[set[str]]:
 # --- clean-up and filters ------------------------------------------------------------------------------
 
 # list markers, quote marks and Markdown left-overs at the start of a sentence
+# (bullet glyphs of PDFs: ⚫ ● ◆ ■ ▪ ► …, and the private-use code points of symbol fonts, \uf06c \uf0b7 …)
+_BULLET_GLYPHS = "⚫●○◆◇■□▪▫▶►▸◎★☆✓✔➢➤\ue000-\uf8ff"
 _LEAD_JUNK = re.compile(
-    r"^(?:[\s\-*+•·>#]+|\d{1,2}[.)）、．](?!\d)\s*(?=\S)|[（(]\d{1,2}[)）]\s*|[①-⑳]\s*|[，,、；;：:。．.)）】」』]+)+"
+    rf"^(?:[\s\-*+•·>#{_BULLET_GLYPHS}]+|\d{{1,2}}[.)）、．](?!\d)\s*(?=\S)|[（(]\d{{1,2}}[)）]\s*|[①-⑳]\s*|"
+    r"[，,、；;：:。．.)）】」』]+)+"
 )
-LEAD_JUNK_CHARS = frozenset("-*+•·>#（(①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳，,、；;：:。．.)）】」』 \t0123456789")
+LEAD_JUNK_CHARS = frozenset(
+    "-*+•·>#（(①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳，,、；;：:。．.)）】」』 \t0123456789⚫●○◆◇■□▪▫▶►▸◎★☆✓✔➢➤"
+) | frozenset(map(chr, range(0xE000, 0xF900)))
 # a dateline (央视网消息（新闻联播）：, 新华社北京1月1日电) before the content
 _DATELINE = re.compile(r"^.{1,24}?(?:消息|电|讯)(?:[（(][^）)]{1,16}[)）])?\s*[：:]\s*|^新华社.{1,16}?电\s+")
 TRAIL_JUNK = " \t*#\u3000"
@@ -80,6 +85,7 @@ META = re.compile(
     re.I,
 )
 HAS_WORD = re.compile(r"[A-Za-z\u4e00-\u9fff]")
+HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 PENALTY_ZH = re.compile(r"免责|声明|仅供参考|投资建议|请务必|分析师承诺|版权|未经许可|扫码|二维码|长按|关注我们|点击")
 PENALTY_EN = re.compile(
     r"disclaimer|forward-looking|safe harbor|copyright|rights reserved|click here|subscribe|website|"
@@ -112,15 +118,16 @@ _CAPTION = re.compile(
 _CAPTION_FIRST = frozenset("图表附FETC")
 _TOC = re.compile(r"(?:\.{3,}|…{2,}|·{3,}|-{3,})\s*\d{1,3}$|[）)]\s*\.+\s*\d{1,3}$")
 _SCALE = re.compile(
-    r"未来\s*\d{1,2}\s*[-－~～至到]\s*\d{1,2}\s*个月|next\s+(?:6|six|12|twelve)\s*(?:-|to)\s*(?:12|twelve|18)\s+months",
+    r"\d{1,2}\s*[-－~～至到]\s*\d{1,2}\s*个月|next\s+(?:6|six|12|twelve)\s*(?:-|to)\s*(?:12|twelve|18)\s+months",
     re.I,
 )
 _RATING_WORD = re.compile(
-    r"买入|增持|中性|减持|卖出|超配|标配|低配|推荐|回避|强于大市|弱于大市|同步大市|跑赢|跑输|"
+    r"评级|买入|增持|中性|减持|卖出|超配|标配|低配|推荐|回避|强于大市|弱于大市|同步大市|跑赢|跑输|"
     r"\b(?:buy|overweight|neutral|underweight|sell|outperform|underperform|hold)\b",
     re.I,
 )
-_BENCHMARK = re.compile(r"基准|指数|大市|benchmark|index|market", re.I)
+_BENCHMARK = re.compile(r"基准|benchmark", re.I)
+_RATING_SYSTEM = re.compile(r"评级(?:体系|标准|说明|定义)|(?:rating|ratings) (?:system|definitions?|scale)", re.I)
 
 
 def boilerplate(t: str) -> bool:
@@ -137,6 +144,8 @@ def boilerplate(t: str) -> bool:
         return True
     if "S" in t and _CERTIFICATE.search(t):
         return True
+    if ("评级" in t or "ating" in t) and _RATING_SYSTEM.search(t):
+        return True
     return ("个月" in t or "months" in t) and bool(_SCALE.search(t) and _RATING_WORD.search(t) and _BENCHMARK.search(t))
 
 
@@ -146,6 +155,8 @@ OPENERS = (
     "她", "我们还", "该", "这", "那", "此前", "随后", "另据", "据悉", "而", "也",
     "But ", "And ", "However", "Also", "Meanwhile", "He ", "She ", "They ", "It ", "This ", "That ", "These ",
     "Those ", "So ", "Still",
+    # a sentence about a figure or a table shown beside it
+    "下图", "如下图", "如图", "上图", "以下两图", "下表", "如下表", "上表", "见图", "见表",
 )  # fmt: skip
 FIG = re.compile(r"\d")
 # checked only on sentences with a digit: a unit anywhere in them
