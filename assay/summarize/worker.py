@@ -85,8 +85,9 @@ def _row(summary: Summary, doc: Document) -> tuple:
     """The summaries row of a summary the worker made, as ingest writes it: its bullets checked against the
     document (LLM summarizers check their own; the extractive one leaves that to its caller), and a bullet
     found verbatim in the paragraph it cites stored as that span."""
-    if any(b.check == "unchecked" for sec in summary.sections for b in sec.bullets):
-        from .verify import verify_summary
+    checks = [b.check for sec in summary.sections for b in sec.bullets]
+    if checks and all(c == "unchecked" for c in checks):  # not checked at all (a summarizer that did check
+        from .verify import verify_summary  # may have used a glossary: its checks are kept)
 
         summary = verify_summary(summary, doc)
     return summary_row(summary, doc.content_hash, [p.text for p in doc.paragraphs])
@@ -181,13 +182,13 @@ class SummaryWorker:
                         results.append((job, None))
                         continue
                     try:
-                        summary = self.summarizer.summarize(doc)
+                        row = _row(self.summarizer.summarize(doc), doc)
                     except Exception as exc:  # noqa: BLE001 - recorded as the job's error, as _record does
                         self._record_error(job, exc, report)
                         if on_done:
                             on_done(job, False)
                         continue
-                    results.append((job, _row(summary, doc)))
+                    results.append((job, row))
                     made.append(job)
             finally:
                 written = self.store.finish_many(results, self.name)
