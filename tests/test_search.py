@@ -2,10 +2,13 @@ import json
 
 import pytest
 from conftest import ingest, make_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tantivy import Occur
 
 from assay.errors import QueryError
 from assay.search.engine import Filters
+from assay.search.query import parse
 from assay.text.dates import parse_date
 from assay.workspace import Workspace
 
@@ -238,6 +241,23 @@ def test_bad_queries(ws):
     with pytest.raises(QueryError):
         ws.searcher.search("稀土", limit=0)
     assert ws.searcher.search('"').total >= 0  # odd syntax degrades, never crashes
+    for odd in ('source:"', 'source:""', 'lang:"  "', "source:", "OR", "| OR |", 'since:"" 稀土'):
+        assert ws.searcher.search(odd).total >= 0, odd
+
+
+_PIECES = ["稀土", "出口", "rare", "OR", "|", "-", '"', " ", "*", "source:", "type:", "lang:", "since:", "until:"]
+_PIECES += ["新华", "report", "memo", "en", "2025-10", "7d", "", ":"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_any_query_text_parses_or_says_why(text):
+    """Whatever is typed into the box, the parser returns a query or raises a QueryError (a 400 with its
+    reason), never anything else (a quoted empty filter value raised a TypeError: a 500)."""
+    try:
+        parse(text)
+    except QueryError:
+        pass
 
 
 def test_index_catches_up_after_a_crash_and_reindex_agrees(tmp_path):

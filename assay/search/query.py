@@ -83,8 +83,8 @@ def parse(text: str) -> ParsedQuery:
         if key is None and word is not None and ":" in word:
             key, _, quoted = word.partition(":")
             neg_filter = neg_word
-        if key is not None and key.lower() in FILTER_WORDS and quoted:
-            _filter(q, key.lower(), quoted, bool(neg_filter))
+        if key is not None and key.lower() in FILTER_WORDS and (quoted or word is None):
+            _filter(q, key.lower(), quoted or "", bool(neg_filter))  # source:"" (nothing) is no filter
             continue
         if word in OR_WORDS and not neg_word:
             joined = bool(groups)
