@@ -173,13 +173,8 @@ class SummaryWorker:
             try:
                 while left and not stop.is_set():
                     job = left.pop(0)
-                    doc = docs.get(job.doc_id)
+                    doc = self._usable(job, docs.get(job.doc_id), report)
                     if doc is None:
-                        self.store.fail(job, self.name, "the document is no longer in the store", None)
-                        report.failed += 1
-                        continue
-                    if doc.content_hash != job.content_hash:  # changed since queued: its new text has a job
-                        results.append((job, None))
                         continue
                     try:
                         row = _row(self.summarizer.summarize(doc), doc)
@@ -199,14 +194,21 @@ class SummaryWorker:
                     on_done(job, True)
         return report
 
-    def _document(self, job: Job, report: WorkerReport):
+    def _document(self, job: Job, report: WorkerReport) -> Document | None:
         try:
             doc = self.store.get_document(job.doc_id)
         except NotFound:
+            doc = None
+        return self._usable(job, doc, report)
+
+    def _usable(self, job: Job, doc: Document | None, report: WorkerReport) -> Document | None:
+        """The job's document when there is something to summarize: a document gone from the store fails
+        the job; one changed since it was queued ends it without a summary (its new text has its own job)."""
+        if doc is None:
             self.store.fail(job, self.name, "the document is no longer in the store", None)
             report.failed += 1
             return None
-        if doc.content_hash != job.content_hash:  # changed since it was queued; its new text has its own job
+        if doc.content_hash != job.content_hash:
             self.store.finish(job, self.name, None)
             return None
         return doc
