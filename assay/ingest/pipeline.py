@@ -339,13 +339,19 @@ class Ingestor:
         if not batch:
             return None
         latest: dict[str, Prepared] = {}
-        for p in batch:  # the same document twice in one batch: identical → unchanged, else the last wins
+        # the same document twice in one batch: identical → unchanged, else the last wins; either way every
+        # record id names it (written in the batch's transaction)
+        aliases: list[tuple[str, str]] = []
+        for p in batch:
             prev = latest.get(p.entry.id)
             if prev is not None:
-                self.store.add_external_id(prev.entry.id, prev.entry.external_id)  # both record ids name it
                 if prev.entry.content_hash == p.entry.content_hash:
                     report.unchanged += 1
+                    if p.entry.external_id:
+                        aliases.append((p.entry.id, p.entry.external_id))
                     continue
+                if prev.entry.external_id:
+                    aliases.append((prev.entry.id, prev.entry.external_id))
                 report.updated += 1
             latest[p.entry.id] = p
         kept = list(latest.values())
@@ -353,7 +359,9 @@ class Ingestor:
         for p, cluster in zip(kept, plan.cluster_of().values(), strict=True):
             p.entry.row = (*p.entry.row[:14], cluster, *p.entry.row[15:])  # documents.cluster_id
         plan.rows_carry_cluster = True
-        outcome = self.store.write_rows([p.entry for p in kept], self.queue_backend, also=plan.write)
+        outcome = self.store.write_rows(
+            [p.entry for p in kept], self.queue_backend, also=plan.write, external_ids=aliases
+        )
         added, updated = [], []
         for p in kept:
             status = outcome.statuses[p.entry.id]

@@ -290,10 +290,12 @@ class SqliteStore(QueueMixin, WebMixin):
         entries: list[RowEntry],
         queue_backend: str | None = None,
         also: Callable[[sqlite3.Connection], None] | None = None,
+        external_ids: Iterable[tuple[str, str]] = (),
     ) -> WriteOutcome:
         """The bulk path of ``write_batch``: rows prepared by ``document_row``/``summary_row`` (in workers).
         With ``queue_backend``, a summary job for each added or changed document is queued in the same
-        transaction; ``also`` runs in it too (the story clusters' writes)."""
+        transaction; ``also`` runs in it too (the story clusters' writes). ``external_ids`` are more
+        (document id, record id) pairs: records of the batch that named a document of another entry."""
         statuses: dict[str, Status] = {}
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
@@ -314,7 +316,8 @@ class SqliteStore(QueueMixin, WebMixin):
                 self.db.executemany(_UPSERT, rows)
                 self.db.executemany(
                     "INSERT OR IGNORE INTO external_ids (external_id, doc_id) VALUES (?, ?)",
-                    [(e.external_id, e.id) for e in entries if e.external_id],
+                    [(e.external_id, e.id) for e in entries if e.external_id]
+                    + [(ext, doc_id) for doc_id, ext in external_ids if ext],
                 )
                 self.db.executemany(_PUT_SUMMARY, summaries)
                 self.db.executemany(
