@@ -214,6 +214,8 @@ class Hit:
     similar: list[StoryMember] = field(default_factory=list)  # the story's other documents (collapsed search)
     similar_count: int = 0  # all of them, when more than are listed
     pages: dict[int, int] | None = None  # paragraph number → page, for documents with pages (PDFs)
+    about: bool | None = None  # about the query (else it mentions it): why it is on the page
+    aboutness: float | None = None  # its score over the best match's (0..1); ``about`` from ABOUT up
 
 
 @dataclass(slots=True)
@@ -228,6 +230,45 @@ class SearchResult:
     took_ms: float = 0.0
     collapsed: bool = False  # one hit per story cluster
     more: bool = False  # a next page has hits
+    about: int | None = None  # matching documents about the query (smart sort)
+    mentions: int | None = None  # matching documents that only mention it (smart sort: folded, listed on request)
+    listing: str = "all"  # which matches the page lists: all, about (smart sort) or mentions
+    order: str = "newest"  # newest | relevance: the order of the page
+    query_filters: dict[str, list[str]] = field(default_factory=dict)  # filters taken from the query text
+    long_query: bool = False  # ranked over most of its words (a pasted headline or sentence)
+    notes: list[str] = field(default_factory=list)  # how the query was read, where it may surprise
+
+
+@dataclass(slots=True)
+class Passage:
+    """A paragraph that answers a query, with where it stands: its document and the headings above it."""
+
+    doc_id: str
+    external_id: str | None
+    title: str
+    source: str
+    url: str | None
+    published_at: datetime | None
+    date_only: bool
+    doc_type: str
+    lang: str
+    paragraph: int  # its number n: the document's citation [n]
+    page: int | None
+    headings: list[str]  # the section headings above it, outermost first
+    score: float
+    text: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PassageResult:
+    query: str
+    passages: list[Passage]
+    documents: int  # documents that match the query (the passages come from the best of them)
+    match: str
+    took_ms: float = 0.0
+    query_filters: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -237,7 +278,7 @@ class SavedSearch:
     name: str
     query: str
     filters: dict[str, Any] = field(default_factory=dict)
-    sort: str = "newest"
+    sort: str = "smart"  # smart | latest | relevance ("newest", from before the smart sort, is latest)
     id: int | None = None
     created_at: datetime | None = None
 

@@ -1,6 +1,8 @@
 """Search benchmark: latency of the library call against the raw engine, in one run.
 
-For each query and both sorts it times ``Workspace(settings).searcher.search(query, sort=..., limit=10)``
+For each query and each sort (``latest``: every match newest first, the default before the smart sort;
+``smart``: newest first among the documents about the query, the default; ``relevance``) it times
+``Workspace(settings).searcher.search(query, sort=..., limit=10)``
 (parse, build the tantivy query, search, group the top documents into stories, fetch documents and summaries
 from SQLite, snippets, the stories' other members) and the raw
 engine: the very tantivy query object and arguments the library passed (captured from its first call),
@@ -13,7 +15,11 @@ stories' members), and the peak RSS of this process.
     python bench/bench_search.py                                  # reuses /tmp/assay-bench/store-200000
     python bench/bench_search.py --data-dir DIR --reps 300        # any existing data dir
 
-Targets: p50 ≤ 5 ms, p99 ≤ 25 ms, within 3× of the raw engine. Writes bench/out/search.json.
+Then the smart sort's cost over latest (p50, the same query, in the same run), and passage search
+(``searcher.passages(query, limit=10)``: the paragraphs that best answer the query, for /api/passages) p50 / p99.
+
+Targets: p50 ≤ 5 ms, p99 ≤ 25 ms, within 3× of the raw engine; smart ≤ latest + 3 ms (p50). Writes
+bench/out/search.json.
 """
 
 from __future__ import annotations
@@ -155,7 +161,7 @@ def bench(ws, reps: int, warmup: int) -> list[dict]:
     stages = _stage_timers(ws)
     searcher = ws.searcher
     for cls, query, kw in QUERIES:
-        for sort in ("newest", "relevance"):
+        for sort in ("latest", "smart", "relevance"):
             args = {"sort": sort, "limit": 10, "page": kw.get("page", 1), "filters": _filters(kw.get("filters"))}
             index, cap = searcher.index, _Capture(searcher.index)
             searcher.index = cap
@@ -205,6 +211,41 @@ def bench(ws, reps: int, warmup: int) -> list[dict]:
     return rows
 
 
+PASSAGE_QUERIES = ["稀土 出口", "人工智能", "美联储为什么加息", "oil prices", "锂电池 产能 过剩"]
+
+
+def bench_passages(ws, reps: int, warmup: int) -> list[dict]:
+    rows = []
+    for query in PASSAGE_QUERIES:
+        (times,) = _time_alternately((lambda: ws.searcher.passages(query, limit=10),), reps, warmup)  # noqa: B023
+        found = ws.searcher.passages(query, limit=10)
+        row = {
+            "query": query,
+            "documents": found.documents,
+            "passages": len(found.passages),
+            "p50_ms": round(statistics.median(times), 2),
+            "p99_ms": round(_pct(times, 99), 2),
+        }
+        rows.append(row)
+        print(f"passages  {query:<22}{found.documents:>7}{row['p50_ms']:>7}{row['p99_ms']:>7}", flush=True)
+    return rows
+
+
+def smart_cost(rows: list[dict]) -> list[dict]:
+    """The smart sort's p50 over latest's, query by query (both timed in this run)."""
+    out = []
+    for r in rows:
+        if r["sort"] != "smart":
+            continue
+        base = next(x for x in rows if x["sort"] == "latest" and _same(x, r))
+        out.append({"query": _label(r["query"], r), "extra_p50_ms": round(r["p50_ms"] - base["p50_ms"], 2)})
+    return out
+
+
+def _same(a: dict, b: dict) -> bool:
+    return (a["query"], a["page"], json.dumps(a["filters"])) == (b["query"], b["page"], json.dumps(b["filters"]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200_000, help="corpus size when the store must be built")
@@ -236,7 +277,15 @@ def main() -> None:
         f"{'+ids':>8}{'ratio':>7}{'r+ids':>7}{'extra':>7}  mean per stage (ours)"
     )
     rows = bench(ws, args.reps, args.warmup)
+    print(f"\n{'':10}{'query':<22}{'docs':>7}{'p50':>7}{'p99':>7}")
+    passages = bench_passages(ws, args.reps, args.warmup)
     ws.close()
+    extra = smart_cost(rows)
+    print(
+        "\nsmart − latest (p50, ms): "
+        + ", ".join(f"{e['query']} {e['extra_p50_ms']:+.2f}" for e in extra)
+        + f"; worst {max(e['extra_p50_ms'] for e in extra):+.2f} (target ≤ +3)"
+    )
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     keys = ("p50_ms", "p99_ms", "ratio_p50", "ratio_ids_p50", "overhead_p50_ms")
@@ -267,6 +316,8 @@ def main() -> None:
         "peak_rss_mb": round(peak),
         "rss_after_open_mb": round(rss_open),
         "worst": worst,
+        "smart_extra_p50_ms": extra,
+        "passages": passages,
         "queries": rows,
     }
     OUT.mkdir(exist_ok=True)

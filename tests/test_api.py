@@ -12,6 +12,7 @@ from conftest import DATA, DEMO, ingest, make_settings, read_records
 
 from assay.interfaces.app import CSP, create_app
 from assay.interfaces.auth import create_key
+from assay.search.engine import ABOUT
 from assay.workspace import Workspace
 
 
@@ -86,11 +87,22 @@ def test_health_and_stats_count_the_store(client, ws):
     assert all(len(day) == 10 and n > 0 for day, n in days.items())
 
 
-def test_search_newest_first_with_highlights_and_summaries(client):
+def test_search_smart_page_with_highlights_and_summaries(client):
+    """The default page: the documents about the query, newest first, each saying why it is there; the
+    count of those that only mention it, and the link that lists them."""
     res = client.get("/api/search", params={"q": "稀土", "limit": 20}).json()
-    assert res["total"] > 50 and len(res["hits"]) == 20 and res["sort"] == "newest"
+    assert res["total"] > 50 and len(res["hits"]) == 20 and res["sort"] == "smart" and res["listing"] == "about"
+    assert res["about"] + res["mentions"] == res["total"] and res["mentions"] > res["about"] > 20
+    assert all(h["why"] == "about" and ABOUT <= h["aboutness"] <= 1 for h in res["hits"])
     dates = [h["published_at"] for h in res["hits"] if h["published_at"]]
     assert dates == sorted(dates, reverse=True)
+    folded = client.get(res["mentions_url"]).json()
+    assert folded["listing"] == "mentions" and folded["mentions_url"] is None
+    assert folded["hits"] and all(h["why"] == "mention" and h["aboutness"] < ABOUT for h in folded["hits"])
+    latest = client.get("/api/search", params={"q": "稀土", "limit": 20, "sort": "latest"}).json()
+    assert latest["listing"] == "all" and latest["mentions_url"] is None
+    assert {h["why"] for h in latest["hits"]} == {"about", "mention"}  # every match, each marked
+    assert client.get("/api/search", params={"q": "稀土", "sort": "newest"}).json()["sort"] == "latest"
     for hit in res["hits"]:
         assert {"title", "source", "published_at", "doc_type", "snippet", "highlights", "excerpt"} <= set(hit)
         marked = [hit["snippet"][a:b] for a, b in hit["highlights"]]
@@ -243,7 +255,7 @@ def test_saved_searches_create_run_delete(client):
     created = client.post("/api/searches", json=body)
     assert created.status_code == 201
     saved = created.json()
-    assert saved["filters"] == {"doc_type": ["news"], "since": "2025-01-01"} and saved["sort"] == "newest"
+    assert saved["filters"] == {"doc_type": ["news"], "since": "2025-01-01"} and saved["sort"] == "smart"
     assert client.post("/api/searches", json=body).status_code == 409
     listed = client.get("/api/searches").json()["searches"]
     assert [s["name"] for s in listed] == ["稀土新闻"]
@@ -314,3 +326,40 @@ def test_security_headers_and_no_listing(client):
     assert client.get("/openapi.json").json()["paths"]["/api/search"]["get"]["summary"]
     docs = client.get("/api/docs").text
     assert "/api/search" in docs and "<script>" not in docs
+
+
+def test_passages_for_agents(client):
+    """GET /api/passages: paragraphs across documents, each with its document, number, page and headings."""
+    res = client.get("/api/passages", params={"q": "稀土 出口", "limit": 8}).json()
+    assert 1 <= len(res["passages"]) <= 8 and res["documents"] >= len({p["doc_id"] for p in res["passages"]})
+    scores = [p["score"] for p in res["passages"]]
+    assert scores == sorted(scores, reverse=True)
+    for p in res["passages"]:
+        assert {"doc_id", "title", "source", "published_at", "paragraph", "page", "headings", "text"} <= set(p)
+        doc = client.get(f"/api/documents/{p['doc_id']}").json()
+        para = doc["paragraphs"][p["paragraph"] - 1]
+        assert para["n"] == p["paragraph"] and para["text"] == p["text"] and para["page"] == p["page"]
+        assert {p["text"][a:b] for a, b in p["highlights"]} <= {"稀土", "出口"}
+    assert len({p["text"] for p in res["passages"]}) == len(res["passages"])  # a copy's paragraph once
+    reports = client.get("/api/passages", params={"q": "稀土 type:report"}).json()
+    assert reports["query_filters"] == {"doc_type": ["report"]}
+    assert reports["passages"] and all(p["doc_type"] == "report" for p in reports["passages"])
+    assert any(p["headings"] for p in reports["passages"])  # a digest's section headings above the paragraph
+    assert client.get("/api/passages", params={"q": "稀土", "limit": 0}).status_code in (400, 422)
+
+
+def test_a_search_saved_before_the_smart_sort_still_runs(client, ws):
+    """Saved searches from before the smart sort hold sort="newest": they run as latest (every match, newest
+    first), as they did."""
+    from assay.model import SavedSearch
+
+    old = ws.store.save_search(SavedSearch(name="旧的稀土搜索", query="稀土", sort="newest"))
+    try:
+        run = client.get(f"/api/searches/{old.id}").json()
+        assert run["search"]["sort"] == "newest" and run["result"]["sort"] == "latest"
+        assert run["result"]["listing"] == "all" and run["result"]["hits"]
+        new = client.post("/api/searches", json={"name": "新的", "query": "稀土", "sort": "newest"}).json()
+        assert new["sort"] == "latest"  # stored under the name it has now
+        client.delete(f"/api/searches/{new['id']}")
+    finally:
+        ws.store.delete_saved_search(old.id)

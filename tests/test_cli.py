@@ -25,9 +25,11 @@ BYLINE = re.compile(r"^(.+)· (\d{4}-\d{2}-\d{2})( \d{2}:\d{2})?$", re.M)
 
 def test_demo_prints_the_reference_layout_and_reuses_its_store(tmp_path):
     first = assay("demo", home=tmp_path)
-    assert "results for 稀土" in first.stdout and "newest first" in first.stdout
+    assert "match 稀土" in first.stdout and "about it, newest first" in first.stdout
+    assert re.search(r"^\+ \d+ more documents mention 稀土 \(list them: --mentions\)$", first.stdout, re.M)
     bylines = BYLINE.findall(first.stdout)
-    assert len(bylines) == 10
+    assert len(re.findall(r"^  id: ", first.stdout, re.M)) == 10  # ten cards
+    assert len(bylines) >= 3  # those with a date first, newest first (flashes without one follow)
     dates = [d for _, d, _ in bylines]
     assert dates == sorted(dates, reverse=True)
     assert "Core Insights" in first.stdout
@@ -71,7 +73,8 @@ def test_a_dash_word_in_a_search_is_an_exclusion_not_an_option(tmp_path):
     assay("ingest", str(DEMO), home=tmp_path)
 
     def ids(*args):
-        return [h["id"] for h in json.loads(assay("search", *args, "--json", home=tmp_path).stdout)["hits"]]
+        out = assay("search", *args, "--json", "--sort", "latest", home=tmp_path).stdout  # every match
+        return [h["id"] for h in json.loads(out)["hits"]]
 
     quoted = ids("稀土 -出口 -美国", "--limit", "20")
     assert quoted and ids("稀土", "-出口", "--limit", "20", "-美国") == quoted
@@ -91,3 +94,16 @@ def test_reindex_and_stats(tmp_path):
     assert ids(before) == ids(after)
     stats = json.loads(assay("stats", "--json", home=tmp_path).stdout)
     assert stats["documents"] == stats["indexed"] > 400
+
+
+def test_search_passages_and_mentions(tmp_path):
+    assay("ingest", str(DEMO), home=tmp_path)
+    out = json.loads(assay("search", "稀土", "出口", "--passages", "--limit", "3", "--json", home=tmp_path).stdout)
+    assert len(out["passages"]) == 3 and all(p["paragraph"] >= 1 and "稀土" in p["text"] for p in out["passages"])
+    text = assay("search", "稀土", "出口", "--passages", "--limit", "3", home=tmp_path).stdout
+    assert text.startswith("3 passages for 稀土 出口") and re.search(r"^  \[\d+", text, re.M)
+    page = json.loads(assay("search", "稀土", "--json", home=tmp_path).stdout)
+    mentions = json.loads(assay("search", "稀土", "--mentions", "--json", home=tmp_path).stdout)
+    assert page["listing"] == "about" and mentions["listing"] == "mentions"
+    assert {h["why"] for h in page["hits"]} == {"about"} and {h["why"] for h in mentions["hits"]} == {"mention"}
+    assert page["mentions"] == mentions["mentions"] > 0

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from tantivy import Occur
 
 from assay.errors import QueryError
-from assay.search.engine import Filters
+from assay.search.engine import ABOUT, Filters
 from assay.search.query import parse
 from assay.text.dates import parse_date
 from assay.workspace import Workspace
@@ -79,11 +79,34 @@ def ext(result):
     return [h.external_id for h in result.hits]
 
 
-def test_newest_first_by_default(ws):
+def latest(ws, query, **kw):
+    """Every match, newest first (the matching itself, whatever is about the query)."""
+    return ws.searcher.search(query, sort="latest", **kw)
+
+
+def test_smart_sort_lists_what_is_about_the_query_newest_first(ws):
+    """The default page: the documents about 稀土 newest first; d and e mention it once in passing, so they
+    are counted below the page and listed on request (mentions=True), newest first."""
     r = ws.searcher.search("稀土")
-    assert ext(r) == ["d", "a", "e", "f"]  # c is English: "稀土" is not "rare earth" (yet)
+    assert r.sort == "smart" and r.listing == "about" and r.order == "newest"
+    assert ext(r) == ["a", "f"]  # c is English: "稀土" is not "rare earth" (yet)
+    assert (r.total, r.about, r.mentions) == (4, 2, 2)
+    assert all(h.about and h.aboutness >= ABOUT for h in r.hits)
+    assert max(h.aboutness for h in r.hits) == 1.0  # f: the best match
+    folded = ws.searcher.search("稀土", mentions=True)
+    assert folded.listing == "mentions" and ext(folded) == ["d", "e"]
+    assert all(h.about is False and h.aboutness < ABOUT for h in folded.hits)
+    assert ws.searcher.search("稀土", limit=1).more and not ws.searcher.search("稀土", limit=2).more
+
+
+def test_latest_lists_every_match_newest_first_and_says_which_are_about(ws):
+    r = latest(ws, "稀土")
+    assert ext(r) == ["d", "a", "e", "f"] and r.listing == "all"
     dates = [h.published_at for h in r.hits]
     assert dates == sorted(dates, reverse=True)
+    assert [h.about for h in r.hits] == [False, True, False, True]
+    old = ws.searcher.search("稀土", sort="newest")  # the name before the smart sort: saved searches, links
+    assert old.sort == "latest" and ext(old) == ext(r)
 
 
 def test_relevance_prefers_title_and_frequency(ws):
@@ -94,14 +117,14 @@ def test_relevance_prefers_title_and_frequency(ws):
 
 def test_and_by_default_and_fallback_to_any(ws):
     assert ext(ws.searcher.search("稀土 出口")) == ["a"]
-    r = ws.searcher.search("稀土 纺织业")
+    r = latest(ws, "稀土 纺织业")
     assert r.match == "any" and set(ext(r)) >= {"b", "a"}
     assert ws.searcher.search("稀土 纺织业", match="all").total == 0
 
 
 def test_compound_found_by_its_part(ws):
     # 服装出口 is one word in default mode; the index holds 出口 as a sub-word
-    assert "b" in ext(ws.searcher.search("出口"))
+    assert "b" in ext(latest(ws, "出口"))
 
 
 def test_traditional_query_finds_simplified_text(ws):
@@ -111,18 +134,18 @@ def test_traditional_query_finds_simplified_text(ws):
 
 def test_phrase_and_exclusion(ws):
     assert ext(ws.searcher.search('"出口管制"')) == ["a"]
-    assert "a" not in ext(ws.searcher.search("稀土 -美国"))
-    assert "d" in ext(ws.searcher.search("稀土 -美国"))
+    assert "a" not in ext(latest(ws, "稀土 -美国"))
+    assert "d" in ext(latest(ws, "稀土 -美国"))
     assert ext(ws.searcher.search('"管制 出口"')) == []  # order matters in a phrase
 
 
 def test_or_joins_two_words_or_phrases(ws):
     """OR (or |) between two parts: either may match; the other words must all match still."""
-    assert set(ext(ws.searcher.search("锂电池 OR 纺织业"))) == {"e", "b"}
-    assert ext(ws.searcher.search("稀土 美国 OR 锂电池")) == ["a", "e"]  # 稀土 and (美国 or 锂电池)
-    assert ext(ws.searcher.search('"出口管制" | 中美贸易')) == ["d", "a"]  # a phrase, a word cut in three
-    assert ext(ws.searcher.search("稀土 or 美国", match="all")) == []  # lower-case "or" is a word, in none here
-    assert ext(ws.searcher.search("OR 锂电池 OR")) == ["e"]  # an OR with nothing beside it is ignored
+    assert set(ext(latest(ws, "锂电池 OR 纺织业"))) == {"e", "b"}
+    assert ext(latest(ws, "稀土 美国 OR 锂电池")) == ["a", "e"]  # 稀土 and (美国 or 锂电池)
+    assert ext(latest(ws, '"出口管制" | 中美贸易')) == ["d", "a"]  # a phrase, a word cut in three
+    assert ext(latest(ws, "稀土 or 美国", match="all")) == []  # lower-case "or" is a word, in none here
+    assert ext(latest(ws, "OR 锂电池 OR")) == ["e"]  # an OR with nothing beside it is ignored
     # the parts for a snippet's highlights include both sides
     hit = ws.searcher.search("稀土 美国 OR 锂电池", sort="relevance").hits[0]
     assert {hit.snippet[a:b] for a, b in hit.highlights} >= {"稀土"}
@@ -131,25 +154,31 @@ def test_or_joins_two_words_or_phrases(ws):
 def test_filters_written_in_the_query(ws):
     """source:, type:, lang:, since:, until: in the query do what the options do, and replace them."""
     tz = ws.settings.tz
-    assert ext(ws.searcher.search("稀土 source:新华")) == ["d", "a"]
-    assert ext(ws.searcher.search('稀土 SOURCE:"新华"')) == ["d", "a"]
-    assert ext(ws.searcher.search("稀土 type:report")) == ["f"]
-    assert ext(ws.searcher.search("lang:en")) == ["c"]
-    assert ext(ws.searcher.search("稀土 since:2025-10-05 until:2025-10-10")) == ["a"]
-    assert ext(ws.searcher.search("稀土 until:2025-10-09")) == ["a", "e", "f"]  # the whole last day
+    r = latest(ws, "稀土 source:新华")
+    assert ext(r) == ["d", "a"] and r.query_filters == {"source": ["新华"]}  # the page says where it came from
+    assert ext(latest(ws, '稀土 SOURCE:"新华"')) == ["d", "a"]
+    assert ext(latest(ws, "稀土 type:report")) == ["f"]
+    assert ext(latest(ws, "lang:en")) == ["c"]
+    assert ext(latest(ws, "稀土 since:2025-10-05 until:2025-10-10")) == ["a"]
+    assert ext(latest(ws, "稀土 until:2025-10-09")) == ["a", "e", "f"]  # the whole last day
     news = Filters(doc_type=["news"], since=parse_date("2025-10-15", tz)[0])
-    assert ext(ws.searcher.search("稀土 type:report", filters=news)) == []  # type replaced, since kept
-    assert ext(ws.searcher.search("稀土 type:report since:2020-01-01", filters=news)) == ["f"]
-    assert ext(ws.searcher.search("稀土 since:2025-10")) == ["d", "a"]  # a month
-    assert ext(ws.searcher.search("稀土 until:2024")) == ["e", "f"]  # the whole of a year
-    assert ext(ws.searcher.search("稀土 since:today")) == []
-    assert ext(ws.searcher.search("稀土 10:30", match="all")) == []  # not a filter word: a word of the query
-    with pytest.raises(QueryError, match="unknown type 'memo'"):
-        ws.searcher.search("稀土 type:memo")
-    with pytest.raises(QueryError, match="not a date"):
-        ws.searcher.search("稀土 since:someday")
-    with pytest.raises(QueryError, match="-source: is not supported"):
-        ws.searcher.search("稀土 -source:新华")
+    assert ext(latest(ws, "稀土 type:report", filters=news)) == []  # type replaced, since kept
+    assert ext(latest(ws, "稀土 type:report since:2020-01-01", filters=news)) == ["f"]
+    assert ext(latest(ws, "稀土 since:2025-10")) == ["d", "a"]  # a month
+    assert ext(latest(ws, "稀土 until:2024")) == ["e", "f"]  # the whole of a year
+    assert ext(latest(ws, "稀土 since:today")) == []
+    assert ext(latest(ws, "稀土 10:30", match="all")) == []  # not a filter word: a word of the query
+    # what only looks like a filter is searched as words, and the page says so
+    for text, why in (
+        ("稀土 type:memo", "types: news"),
+        ("稀土 since:someday", "dates:"),
+        ("稀土 -source:新华", "-source: is not supported"),
+        ("稀土 lang:chinese", "a language is a code"),
+    ):
+        r = latest(ws, text)
+        assert r.query_filters == {} and len(r.notes) == 1 and why in r.notes[0], text
+        assert r.notes[0].startswith(text.split()[1]) and "searched as words" in r.notes[0]
+    assert ext(latest(ws, "稀土 type:memo", match="all")) == []  # "type" and "memo" were words, in no document
 
 
 def test_days_months_years_and_times_before_today():
@@ -185,12 +214,12 @@ def test_english_stemming(ws):
 
 def test_filters(ws):
     tz = ws.settings.tz
-    assert ext(ws.searcher.search("稀土", filters=Filters(source=["新华"]))) == ["d", "a"]
-    assert ext(ws.searcher.search("稀土", filters=Filters(doc_type=["report"]))) == ["f"]
+    assert ext(latest(ws, "稀土", filters=Filters(source=["新华"]))) == ["d", "a"]
+    assert ext(latest(ws, "稀土", filters=Filters(doc_type=["report"]))) == ["f"]
     assert ext(ws.searcher.search("", filters=Filters(lang=["en"]))) == ["c"]
     since = parse_date("2025-10-05", tz)[0]
     until = parse_date("2025-10-10", tz)[0]
-    assert ext(ws.searcher.search("稀土", filters=Filters(since=since, until=until))) == ["a"]
+    assert ext(latest(ws, "稀土", filters=Filters(since=since, until=until))) == ["a"]
     assert ws.searcher.search("稀土", filters=Filters(source=["nobody"])).total == 0
 
 
@@ -202,7 +231,7 @@ def test_filters_on_the_majority_value(ws):
     assert zh == everything - {"c"}
     news = set(ext(ws.searcher.search("", limit=10, filters=Filters(doc_type=["news"]))))
     assert news == everything - {"f"}
-    both = ws.searcher.search("稀土", filters=Filters(lang=["zh"], doc_type=["news"]))
+    both = latest(ws, "稀土", filters=Filters(lang=["zh"], doc_type=["news"]))
     assert ext(both) == ["d", "a", "e"] and both.total == 3
     assert ws.searcher.search("", filters=Filters(lang=["zh", "en"])).total == len(RECORDS)
     assert ws.searcher.search("", filters=Filters(lang=["fr"])).total == 0
@@ -294,7 +323,7 @@ def test_lost_index_is_rebuilt_from_the_store(tmp_path):
     shutil.rmtree(settings.index_dir)  # the index is derived data: losing it loses nothing
     with Workspace(settings) as w:
         assert w.index.num_docs() == len(RECORDS)
-        assert ext(w.searcher.search("稀土")) == ["d", "a", "e", "f"]
+        assert ext(latest(w, "稀土")) == ["d", "a", "e", "f"]
 
 
 def test_as_of_keeps_pages_stable_while_documents_arrive(tmp_path):
@@ -319,11 +348,48 @@ def test_as_of_keeps_pages_stable_while_documents_arrive(tmp_path):
     with Workspace(make_settings(home)) as w:
         report = ingest(w, second)
         assert (report.added, report.updated) == (1, 1)
-        assert ext(w.searcher.search("稀土", collapse=False))[0] == "late"
-        story = w.searcher.search("稀土").hits[0]  # "late" repeats "a": one card, the earliest standing for it
-        assert story.external_id == "a" and [m.id for m in story.similar] == [w.store.resolve("late")]
-        pinned = w.searcher.search("稀土", filters=Filters(as_of=as_of))
+        assert ext(latest(w, "稀土", collapse=False))[0] == "late"
+        # "late" repeats "a": one card, the earliest standing for it, in the place of its own time (the page
+        # stays newest first by the times it shows)
+        cards = latest(w, "稀土").hits
+        assert ext(latest(w, "稀土")) == ["d", "a", "e", "f"]
+        assert [m.id for m in cards[1].similar] == [w.store.resolve("late")]
+        pinned = latest(w, "稀土", filters=Filters(as_of=as_of))
         assert ext(pinned) == ["d", "a", "e", "f"]
     with Workspace(make_settings(home)) as w:  # the same after a rebuild from the store
         w.index.rebuild(w.store)
-        assert ext(w.searcher.search("稀土", filters=Filters(as_of=as_of))) == ["d", "a", "e", "f"]
+        assert ext(latest(w, "稀土", filters=Filters(as_of=as_of))) == ["d", "a", "e", "f"]
+
+
+def test_a_pasted_sentence_is_ranked_over_most_of_its_words(ws):
+    """A long query (a headline, a sentence) is not a strict AND: a document that writes one of its words
+    differently still comes first; short queries stay AND."""
+    pasted = "商务部宣布对中重稀土实施出口管制 美国表示严重关切"  # 严重关切: in no document
+    r = ws.searcher.search(pasted)
+    assert r.long_query and r.match == "most" and r.order == "relevance" and r.listing == "all"
+    assert ext(r)[0] == "a"
+    assert ws.searcher.search(pasted, match="all").total == 0  # the strict AND finds nothing
+    question = ws.searcher.search("稀土为什么要出口管制")  # a question: its question words are in no answer
+    assert question.long_query and ext(question)[0] == "a"
+    short = ws.searcher.search("稀土 关切")
+    assert not short.long_query and short.match == "any"  # AND first; any only when nothing holds all
+
+
+def test_pasted_punctuation_is_text(ws):
+    """Headline punctuation is not syntax: '|' in a long text, a dash before a number."""
+    r = ws.searcher.search("独家 | 商务部宣布对中重稀土实施出口管制 美国表示关注")
+    assert r.long_query and ext(r)[0] == "a" and "OR and | in it were read as words" in r.notes[0]
+    assert parse("稀土 -2.5%").excluded == [] and parse("稀土 -出口").excluded == ["出口"]
+
+
+def test_passages_are_paragraphs_with_their_place(ws):
+    result = ws.searcher.passages("出口管制", limit=5)
+    assert result.passages and result.documents >= 1
+    first = result.passages[0]
+    doc = ws.store.get_document(first.doc_id)
+    assert first.external_id == "a" and doc.paragraphs[first.paragraph - 1].text == first.text
+    assert "".join(first.text[a:b] for a, b in first.highlights) == "出口管制"
+    assert ws.searcher.passages("稀土 type:report").passages[0].external_id == "f"  # the query's filters
+    assert ws.searcher.passages("稀土 -出口").passages and all(
+        p.external_id != "a" for p in ws.searcher.passages("稀土 -出口").passages
+    )

@@ -29,26 +29,27 @@ def _same_story_pairs(ws, ids: list[str]) -> list[tuple[str, str]]:
 def test_rare_earths_shows_no_two_cards_of_the_same_story(demo_ws):
     shown = []
     for page in (1, 2, 3):
-        result = demo_ws.searcher.search("稀土", limit=20, page=page)
+        result = demo_ws.searcher.search("稀土", sort="latest", limit=20, page=page)
         assert result.collapsed and len(result.hits) == 20
         shown += [h.id for h in result.hits]
     assert len(set(shown)) == len(shown) == 60
     assert _same_story_pairs(demo_ws, shown) == []
-    clusters = [h.cluster_id for p in (1, 2, 3) for h in demo_ws.searcher.search("稀土", limit=20, page=p).hits]
+    pages = [demo_ws.searcher.search("稀土", sort="latest", limit=20, page=p) for p in (1, 2, 3)]
+    clusters = [h.cluster_id for result in pages for h in result.hits]
     assert len(set(clusters)) == 60
 
 
 def test_without_collapse_the_copies_come_back(demo_ws):
-    every = demo_ws.searcher.search("稀土", limit=60, collapse=False)
+    every = demo_ws.searcher.search("稀土", sort="latest", limit=60, collapse=False)
     ids = [h.id for h in every.hits]
     assert not every.collapsed and all(h.similar == [] for h in every.hits)
     assert len(_same_story_pairs(demo_ws, ids)) >= 5  # the revised digests, side by side
-    folded = demo_ws.searcher.search("稀土", limit=60)
+    folded = demo_ws.searcher.search("稀土", sort="latest", limit=60)
     assert folded.total == every.total  # total counts documents either way
 
 
 def test_a_card_lists_its_story_with_source_and_time(demo_ws):
-    hits = demo_ws.searcher.search("稀土", limit=40).hits
+    hits = demo_ws.searcher.search("稀土", sort="latest", limit=40).hits
     with_copies = [h for h in hits if h.similar_count]
     assert len(with_copies) >= 5
     for hit in with_copies:
@@ -69,8 +70,8 @@ def client(demo_ws):
 
 
 def test_api_collapses_unless_asked_not_to(client):
-    folded = client.get("/api/search", params={"q": "稀土", "limit": 50}).json()
-    every = client.get("/api/search", params={"q": "稀土", "limit": 50, "collapse": "false"}).json()
+    folded = client.get("/api/search", params={"q": "稀土", "limit": 50, "sort": "latest"}).json()
+    every = client.get("/api/search", params={"q": "稀土", "limit": 50, "collapse": "false", "sort": "latest"}).json()
     assert folded["collapsed"] and not every["collapsed"]
     clusters = [h["cluster_id"] for h in folded["hits"]]
     assert len(set(clusters)) == len(clusters) == 50
@@ -83,11 +84,11 @@ def test_api_collapses_unless_asked_not_to(client):
 
 
 def test_web_page_has_a_similar_expander_and_an_all_copies_switch(client):
-    page = client.get("/", params={"q": "稀土"}).text
+    page = client.get("/", params={"q": "稀土", "sort": "latest"}).text
     assert page.count('<details class="similar">') >= 3
     assert "similar ·" in page or "篇相似 ·" in page
-    assert 'href="/?q=%E7%A8%80%E5%9C%9F&amp;collapse=0"' in page
-    every = client.get("/", params={"q": "稀土", "collapse": "0"}).text
+    assert 'href="/?q=%E7%A8%80%E5%9C%9F&amp;sort=latest&amp;collapse=0"' in page
+    every = client.get("/", params={"q": "稀土", "sort": "latest", "collapse": "0"}).text
     assert '<details class="similar">' not in every
 
 

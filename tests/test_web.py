@@ -50,9 +50,18 @@ def test_search_page_is_the_reference_layout(client):
     found = cards(page.text)
     assert len(found) == 20
     bylines = [BYLINE.search(c) for c in found]
-    assert all(bylines)
-    dates = [m.group(2) for m in bylines]
-    assert dates == sorted(dates, reverse=True)
+    dated = [m.group(2) for m in bylines if m]
+    assert len(dated) >= 3 and all(bylines[: len(dated)])  # newest first; documents without a date last
+    assert dated == sorted(dated, reverse=True)
+    assert 'class="why"' not in page.text  # every card is about the query: none is marked a mention
+    # the documents that only mention it are folded under the page, with a link that lists them
+    folded = re.search(
+        r'<details class="mentions" id="mentions">\s*<summary>(\d+) more documents mention 稀土', page.text
+    )
+    assert folded and int(folded.group(1)) > 50
+    listed = re.search(r'<a href="([^"]+mentions=1[^"]*)">List them', page.text).group(1).replace("&amp;", "&")
+    mentions = client.get(listed).text
+    assert "Documents that mention 稀土 without being about it" in mentions and len(cards(mentions)) == 20
     with_summary = [c for c in found if 'class="summary"' in c]
     assert with_summary and "Core Insights" in page.text
     for card in with_summary:
@@ -73,6 +82,15 @@ def test_query_filters_and_paging_live_in_the_url(client):
     assert len(cards(second)) > 0 and 'rel="prev"' in second
     relevance = re.search(r'<a href="([^"]+)"[^>]*>Relevance</a>', page).group(1)
     assert "sort=relevance" in relevance and "type=news" in relevance
+
+
+def test_the_page_says_what_it_took_from_the_query(client):
+    page = client.get("/", params={"q": "稀土 source:新华"}).text
+    assert "Filter taken from the query: source:新华" in page
+    odd = client.get("/", params={"q": "稀土 type:memo"}).text
+    assert "type:memo is not a filter" in odd and "searched as words" in odd
+    old = client.get("/", params={"q": "稀土", "sort": "newest"}).text  # a link from before the smart sort
+    assert '<a href="/?q=%E7%A8%80%E5%9C%9F&amp;sort=latest"' in old and 'aria-current="true">Latest' in old
 
 
 def test_summary_pending_shows_the_excerpt(client, ws):

@@ -40,12 +40,25 @@ def health(ws: Ws) -> dict[str, Any]:
     return out
 
 
-@router.get("/search", summary="Search documents (newest first or by relevance), with filters and stable pages")
+@router.get(
+    "/search",
+    summary="Search documents: smart (newest first among those about the query), latest or by relevance; filters; "
+    "stable pages",
+)
 def search(
     request: Request,
     ws: Ws,
     q: Annotated[str, Query(description=Q_SYNTAX, max_length=1000)] = "",
-    sort: Literal["newest", "relevance"] = "newest",
+    sort: Annotated[
+        Literal["smart", "latest", "relevance", "newest"],
+        Query(
+            description="smart: newest first among the documents about the query (the count of those that only "
+            "mention it is `mentions`); latest: every match, newest first (`newest` is its old name); relevance"
+        ),
+    ] = "smart",
+    mentions: Annotated[
+        bool, Query(description="smart sort: list the documents that only mention the query instead")
+    ] = False,
     source: Annotated[Many, Query(description="sources whose name contains this (repeatable)")] = None,
     doc_type: Annotated[Many, Query(alias="type", description="document type (repeatable)")] = None,
     lang: Annotated[Many, Query(description="language, e.g. zh, en (repeatable)")] = None,
@@ -53,7 +66,10 @@ def search(
     until: Annotated[str | None, Query(description="published on or before (YYYY-MM-DD)")] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
-    match: Literal["auto", "all", "any"] = "auto",
+    match: Annotated[
+        Literal["auto", "all", "most", "any"],
+        Query(description="auto: all words (any when none holds them all); most for a long query (a pasted sentence)"),
+    ] = "auto",
     as_of: Annotated[
         str | None,
         Query(description="only documents ingested at or before this time; pass back the as_of of page 1"),
@@ -67,12 +83,41 @@ def search(
     filters = service.make_filters(
         tz, source=source, doc_type=doc_type, lang=lang, since=since, until=until, as_of=as_of_dt
     )
-    result = service.search(ws, q, filters, sort=sort, page=page, limit=limit, match=match, collapse=collapse)
+    result = service.search(
+        ws, q, filters, sort=sort, page=page, limit=limit, match=match, collapse=collapse, mentions=mentions
+    )
     out = render.result_json(result)
     out["as_of"] = as_of_dt.isoformat()
     more = result.more
     out["next"] = _next_url(request, page + 1, as_of_dt) if more else None
+    # the folded group under a smart page: the documents that only mention the query
+    listed = result.listing == "about" and result.mentions
+    out["mentions_url"] = _next_url(request, 1, as_of_dt, mentions="true") if listed else None
     return json_response(out)
+
+
+@router.get(
+    "/passages",
+    summary="Passages for agents and RAG: the paragraphs that best answer the query across documents, each with "
+    "its document, paragraph number, page and heading path",
+)
+def passages(
+    ws: Ws,
+    q: Annotated[str, Query(description=Q_SYNTAX, max_length=1000)] = "",
+    source: Annotated[Many, Query(description="sources whose name contains this (repeatable)")] = None,
+    doc_type: Annotated[Many, Query(alias="type", description="document type (repeatable)")] = None,
+    lang: Annotated[Many, Query(description="language, e.g. zh, en (repeatable)")] = None,
+    since: Annotated[str | None, Query(description="published on or after (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, Query(description="published on or before (YYYY-MM-DD)")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+    match: Annotated[
+        Literal["auto", "all", "most", "any"],
+        Query(description="auto: all words (any when none holds them all); most for a long query or a question"),
+    ] = "auto",
+) -> Response:
+    tz = ws.settings.tz
+    filters = service.make_filters(tz, source=source, doc_type=doc_type, lang=lang, since=since, until=until)
+    return json_response(render.passages_json(service.passages(ws, q, filters, limit=limit, match=match)))
 
 
 def json_response(data: dict[str, Any]) -> Response:
@@ -80,9 +125,9 @@ def json_response(data: dict[str, Any]) -> Response:
     return Response(orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS), media_type="application/json")
 
 
-def _next_url(request: Request, page: int, as_of: datetime) -> str:
-    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "as_of")]
-    params += [("page", str(page)), ("as_of", as_of.isoformat())]
+def _next_url(request: Request, page: int, as_of: datetime, **more: str) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "as_of", *more)]
+    params += [("page", str(page)), ("as_of", as_of.isoformat()), *more.items()]
     return f"{request.url.path}?{urlencode(params)}"
 
 
@@ -180,7 +225,7 @@ def create_saved_search(
     name: Annotated[str, Body()],
     query: Annotated[str, Body()] = "",
     filters: Annotated[dict[str, Any] | None, Body()] = None,
-    sort: Annotated[str, Body()] = "newest",
+    sort: Annotated[str, Body()] = "smart",
 ) -> dict[str, Any]:
     saved = service.saved_search(name, query, filters, sort)
     return ws.store.save_search(saved).to_dict()

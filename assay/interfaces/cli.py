@@ -158,7 +158,23 @@ class _QueryCommand(click.Command):
 
 @cli.command(cls=_QueryCommand)
 @click.argument("query", nargs=-1)
-@click.option("--sort", type=click.Choice(["newest", "relevance"]), default="newest", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(["smart", "latest", "relevance", "newest"]),
+    default="smart",
+    show_default=True,
+    help="smart: newest first among the documents about the query (the ones that only mention it are counted "
+    "below the page); latest: every match, newest first (newest is its old name); relevance: best first.",
+)
+@click.option(
+    "--mentions", is_flag=True, help="List the documents that only mention the query (folded under a smart page)."
+)
+@click.option(
+    "--passages",
+    is_flag=True,
+    help="List the paragraphs that best answer the query across documents (for agents and RAG), with their "
+    "document, paragraph number, page and headings.",
+)
 @click.option("--source", multiple=True, help="Only sources whose name contains this (repeatable).")
 @click.option(
     "--type",
@@ -173,10 +189,11 @@ class _QueryCommand(click.Command):
 @click.option("--limit", type=click.IntRange(1, 200), default=10, show_default=True)
 @click.option(
     "--match",
-    type=click.Choice(["auto", "all", "any"]),
+    type=click.Choice(["auto", "all", "most", "any"]),
     default="auto",
     show_default=True,
-    help="all terms, any term, or auto (all, falling back to any when nothing matches).",
+    help="all terms, most of them, any term, or auto: all (falling back to any when nothing matches), most for a "
+    "long query (a pasted headline or sentence).",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
@@ -185,24 +202,63 @@ class _QueryCommand(click.Command):
 )
 @click.pass_obj
 def search(
-    obj: Context, query, sort, source, doc_type, lang, since, until, page, limit, match, fmt, as_json, no_collapse
+    obj: Context,
+    query,
+    sort,
+    mentions,
+    passages,
+    source,
+    doc_type,
+    lang,
+    since,
+    until,
+    page,
+    limit,
+    match,
+    fmt,
+    as_json,
+    no_collapse,
 ) -> None:
     """Search: words must all match; "quoted phrases"; -exclude; a OR b; filters in the query too
     (source:财联社 type:report lang:en since:2025-10-01 until:2025-10-31, which win over the options).
-    Newest first by default; one result per story, its other copies listed under it (--no-collapse shows
-    them all)."""
+    By default (--sort smart) the documents about the query, newest first, then a count of those that only
+    mention it (--mentions lists them); a long query (a pasted headline or sentence) is ranked over most of its
+    words, best first. One result per story, its other copies listed under it (--no-collapse shows them all)."""
     tz = obj.settings.tz
     try:
         filters = service.make_filters(
             tz, source=list(source), doc_type=list(doc_type), lang=list(lang), since=since, until=until
         )
         with obj.workspace() as ws:
+            if passages:
+                found = service.passages(ws, " ".join(query), filters, limit=limit, match=match)
+                _print_passages(found, "json" if as_json else fmt, tz)
+                return
             result = service.search(
-                ws, " ".join(query), filters, sort=sort, page=page, limit=limit, match=match, collapse=not no_collapse
+                ws,
+                " ".join(query),
+                filters,
+                sort=sort,
+                page=page,
+                limit=limit,
+                match=match,
+                collapse=not no_collapse,
+                mentions=mentions,
             )
     except AssayError as exc:
         _fail(exc)
     print_result(result, "json" if as_json else fmt, tz)
+
+
+def _print_passages(result, fmt: str, tz) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(render.passages_json(result), ensure_ascii=False, indent=2))
+        return
+    out = Console(highlight=False, soft_wrap=True)
+    if out.is_terminal:
+        out.print(render.passages_text(result, tz, style=True))
+    else:
+        click.echo(render.passages_text(result, tz))
 
 
 def print_result(result, fmt: str, tz) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
-from ..model import Document, Hit, SearchResult, Summary
+from ..model import Document, Hit, Passage, PassageResult, SearchResult, Summary
 from ..search.snippets import mark
 
 
@@ -116,17 +116,40 @@ def similar_lines(hit: Hit, tz: tzinfo) -> list[str]:
 
 
 def result_header(result: SearchResult) -> str:
-    order = "newest first" if result.sort == "newest" else "by relevance"
+    order = "newest first" if result.order == "newest" else "best matches first"
     start = (result.page - 1) * result.limit + 1 if result.hits else 0
     end = start + len(result.hits) - 1 if result.hits else 0
     unit = "stories" if result.collapsed else "documents"
-    line = (
-        f"{result.total} results for {result.query or '(all)'} · {order} · {unit} {start}–{end} · "
-        f"{result.took_ms:.1f} ms"
-    )
+    query = result.query or "(all)"
+    if result.listing == "about":
+        what = f"{result.total} match {query} · {result.about} about it, {order}"
+    elif result.listing == "mentions":
+        what = f"{result.total} match {query} · the {result.mentions} that only mention it, {order}"
+    else:
+        what = f"{result.total} results for {query} · {order}"
+    line = f"{what} · {unit} {start}–{end} · {result.took_ms:.1f} ms"
     if result.match == "any":
         line += "\n(no document holds every term; showing documents that match any of them)"
+    elif result.long_query:
+        line += "\n(a long query: documents that match most of its words, best first)"
+    if result.query_filters:
+        line += "\n(filters taken from the query: " + query_filters_text(result.query_filters) + ")"
+    for note in result.notes:
+        line += f"\n({note})"
     return line
+
+
+def query_filters_text(filters: dict[str, list[str]]) -> str:
+    """``source:新华 since:2025-10``: the filters a query's text set, as they were written."""
+    names = {"doc_type": "type"}
+    return " ".join(f"{names.get(k, k)}:{v}" for k, vs in filters.items() for v in vs)
+
+
+def mentions_line(result: SearchResult) -> str | None:
+    """The folded group under a smart page: how many more documents mention the query, and how to list them."""
+    if result.listing != "about" or not result.mentions:
+        return None
+    return f"+ {result.mentions} more documents mention {result.query}"
 
 
 def result_text(result: SearchResult, tz: tzinfo, style: bool = False) -> str:
@@ -154,6 +177,8 @@ def result_text(result: SearchResult, tz: tzinfo, style: bool = False) -> str:
             lines += ["      " + _esc(x, style) for x in similar_lines(hit, tz)]
         lines.append(f"  id: {hit.id}" + (f" · {hit.external_id}" if hit.external_id else ""))
         blocks.append("\n".join(lines))
+    if folded := mentions_line(result):
+        blocks.append(f"{folded} (list them: --mentions)")
     return "\n\n".join(blocks)
 
 
@@ -184,6 +209,8 @@ def result_markdown(result: SearchResult, tz: tzinfo) -> str:
         if hit.similar_count:
             lines += ["", f"*{similar_head(hit)}*", *("- " + x for x in similar_lines(hit, tz))]
         blocks.append("\n".join(lines).rstrip())
+    if folded := mentions_line(result):
+        blocks.append(f"_{folded}_")
     return "\n\n".join(blocks) + "\n"
 
 
@@ -207,6 +234,8 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "cluster_id": hit.cluster_id,
         "similar_count": hit.similar_count,
         "similar": [m.to_dict() for m in hit.similar],
+        "why": None if hit.about is None else "about" if hit.about else "mention",
+        "aboutness": hit.aboutness,
     }
 
 
@@ -221,8 +250,71 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         "took_ms": round(result.took_ms, 3),
         "collapsed": result.collapsed,
         "more": result.more,
+        "order": result.order,
+        "listing": result.listing,
+        "about": result.about,
+        "mentions": result.mentions,
+        "query_filters": result.query_filters,
+        "long_query": result.long_query,
+        "notes": result.notes,
         "hits": [hit_json(h) for h in result.hits],
     }
+
+
+def passage_json(p: Passage) -> dict[str, Any]:
+    return {
+        "doc_id": p.doc_id,
+        "external_id": p.external_id,
+        "title": p.title,
+        "source": p.source,
+        "url": p.url,
+        "published_at": p.published_at.isoformat() if p.published_at else None,
+        "date_only": p.date_only,
+        "doc_type": p.doc_type,
+        "lang": p.lang,
+        "paragraph": p.paragraph,
+        "page": p.page,
+        "headings": p.headings,
+        "score": p.score,
+        "text": p.text,
+        "highlights": [list(s) for s in p.highlights],
+    }
+
+
+def passages_json(result: PassageResult) -> dict[str, Any]:
+    return {
+        "query": result.query,
+        "documents": result.documents,
+        "match": result.match,
+        "took_ms": round(result.took_ms, 3),
+        "query_filters": result.query_filters,
+        "notes": result.notes,
+        "passages": [passage_json(p) for p in result.passages],
+    }
+
+
+def passages_text(result: PassageResult, tz: tzinfo, style: bool = False) -> str:
+    """Each passage: its document's title, ``Source· time``, ``[n]`` (and page) › the headings above it, then
+    the paragraph."""
+    b, e = ("[bold]", "[/bold]") if style else ("", "")
+    head = f"{len(result.passages)} passages for {result.query or '(all)'} from {result.documents} matching documents"
+    blocks = [head + f" · {result.took_ms:.1f} ms" + "".join(f"\n({n})" for n in result.notes)]
+    for p in result.passages:
+        where = cite(p.paragraph, {p.paragraph: p.page} if p.page else None)
+        path = " › ".join(p.headings)
+        text = mark(_esc_spans(p.text), p.highlights, "[reverse]", "[/reverse]") if style else p.text
+        blocks.append(
+            "\n".join(
+                [
+                    f"{b}{_esc(p.title, style)}{e}",
+                    byline(_esc(p.source, style), p.published_at, p.date_only, tz),
+                    f"  {_esc(where, style)}" + (f" › {_esc(path, style)}" if path else ""),
+                    f"  {text}",
+                    f"  id: {p.doc_id}" + (f" · {p.external_id}" if p.external_id else ""),
+                ]
+            )
+        )
+    return "\n\n".join(blocks)
 
 
 def document_json(doc: Document, summary: Summary | None, external_ids: list[str]) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from typing import Any
 
 from ..errors import InputError, QueryError
 from ..ingest.pipeline import Ingestor, IngestReport
-from ..model import DOC_TYPES, Document, SavedSearch, SearchResult, Summary
-from ..search.engine import MATCHES, SORTS, Filters, parse_day
+from ..model import DOC_TYPES, Document, PassageResult, SavedSearch, SearchResult, Summary
+from ..search.engine import MATCHES, SORT_ALIASES, SORTS, Filters, parse_day, sort_name
 from ..workspace import Workspace
 
 MAX_SAVED_NAME = 100
@@ -73,14 +73,24 @@ def search(
     query: str,
     filters: Filters,
     *,
-    sort: str = "newest",
+    sort: str = "smart",
     page: int = 1,
     limit: int = 10,
     match: str = "auto",
     collapse: bool = True,
+    mentions: bool = False,
 ) -> SearchResult:
-    """A page of results; with ``collapse`` (the default) one per story, its copies listed under it."""
-    return ws.searcher.search(query, sort=sort, filters=filters, page=page, limit=limit, match=match, collapse=collapse)
+    """A page of results; with ``collapse`` (the default) one per story, its copies listed under it. The smart
+    sort lists the documents about the query, newest first, and counts the ones that only mention it
+    (``mentions`` lists those instead)."""
+    return ws.searcher.search(
+        query, sort=sort, filters=filters, page=page, limit=limit, match=match, collapse=collapse, mentions=mentions
+    )
+
+
+def passages(ws: Workspace, query: str, filters: Filters, *, limit: int = 10, match: str = "auto") -> PassageResult:
+    """The paragraphs that best answer the query across documents (for agents and RAG)."""
+    return ws.searcher.passages(query, filters=filters, limit=limit, match=match)
 
 
 # -- documents ----------------------------------------------------------------------------------------
@@ -257,15 +267,17 @@ def fetch_sources(ws: Workspace, keys: list[str] | None = None, stop: threading.
 
 
 # -- saved searches -----------------------------------------------------------------------------------
-def saved_search(name: str, query: str, filters: dict[str, Any] | None = None, sort: str = "newest") -> SavedSearch:
+def saved_search(name: str, query: str, filters: dict[str, Any] | None = None, sort: str = "smart") -> SavedSearch:
     """A validated saved search (not yet stored). Raises InputError naming the bad field."""
     name = (name or "").strip()
     if not name:
         raise InputError("name: a saved search needs a name")
     if len(name) > MAX_SAVED_NAME:
         raise InputError(f"name: at most {MAX_SAVED_NAME} characters")
-    if sort not in SORTS:
-        raise InputError(f"sort: unknown sort {sort!r}; choose one of: {', '.join(SORTS)}")
+    try:
+        sort = sort_name(sort)  # newest (the name before the smart sort) is latest
+    except QueryError as exc:
+        raise InputError(f"sort: {exc.message}") from exc
     clean: dict[str, Any] = {}
     for key, value in (filters or {}).items():
         if key not in FILTER_KEYS:
@@ -291,6 +303,8 @@ def saved_search_params(saved: SavedSearch) -> dict[str, Any]:
 __all__ = [
     "MATCHES",
     "SORTS",
+    "SORT_ALIASES",
+    "sort_name",
     "DocumentView",
     "IngestOutcome",
     "add_source",
@@ -305,5 +319,6 @@ __all__ = [
     "saved_search",
     "saved_search_params",
     "search",
+    "passages",
     "stats",
 ]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
+import math
 import time
-from calendar import monthrange
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from datetime import time as time_of_day
+from datetime import UTC, datetime, tzinfo
 
 import orjson
 import tantivy
@@ -15,20 +13,35 @@ from tantivy import Occur, Query
 
 from ..dedupe.stories import Stories
 from ..errors import QueryError
-from ..model import DOC_TYPES, Hit, SearchResult, Section, Summary
+from ..model import DOC_TYPES, Hit, Passage, PassageResult, SearchResult, Section, Summary
 from ..store.sqlite import read_summary
 from ..summarize.base import TEMPLATE_VERSION
-from ..text.dates import parse_date
+from ..text.normalize import fold
+from .days import parse_day
 from .index import FullTextIndex
+from .passages import DOCS_PER_PASSAGE, MIN_DOCS, heading_paths, idf_of, score_paragraphs
 from .query import Alternative, ParsedQuery, compound_parts, parse
 from .snippets import excerpt_of, snippet_of
 
 TITLE_BOOST = 2.0
 SUB_BOOST = 0.7
-SORTS = ("newest", "relevance")
-MATCHES = ("auto", "all", "any")
+SORTS = ("smart", "latest", "relevance")
+SORT_ALIASES = {"newest": "latest"}  # the name of ``latest`` before the smart sort (saved searches, links)
+MATCHES = ("auto", "all", "most", "any")
+ABOUT = 0.5  # a match is about the query when its score is at least this share of the best match's
+SMART_WINDOW = 1000  # the smart sort reads this many top matches, more while they are all about the query
+MAX_ABOUT = 5000  # ... up to this many (a query whose matches are nearly all about it: newest of these)
 MAX_LIMIT = 200
 MAX_WINDOW = 5000  # collapsed search: at most this many top documents are grouped into stories
+# long queries (a pasted headline, sentence or question); the values were tuned on FinNA known-item lookups
+# and CMRC2018 questions (bench/eval_search.py)
+MOST_SHARE = 0.2  # a document must hold at least this share of the query's words
+LONG_TITLE_BOOST = 0.5  # the title's weight (a title often restates the lead: the body has its words too)
+COVERAGE = 1.0  # each query word a document holds adds this × its idf, once
+# words next to each other in the query, found this many words apart at most in a document (in any query of
+# several words), add this share of their phrase score
+NEAR_SLOP = 2
+NEAR_BOOST = 0.5
 MAX_EXCLUDED = 16  # a filter becomes MustNot of the other values only when they are this few
 
 
@@ -54,49 +67,6 @@ class Filters:
         return replace(self, **values)
 
 
-_AGO = re.compile(r"^(\d{1,4})\s*([dwmy])$")  # 7d, 2w, 3m, 1y: that long before today
-_MONTH = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
-_YEAR = re.compile(r"^(\d{4})$")
-_TODAY = {"today": 0, "今天": 0, "yesterday": 1, "昨天": 1}
-
-
-def parse_day(
-    value: str | None, tz: tzinfo, what: str, end: bool = False, now: datetime | None = None
-) -> datetime | None:
-    """A date: YYYY-MM-DD (or a full timestamp), a month (2025-10) or a year (2025), today or yesterday, or
-    a time before today (7d, 2w, 3m, 1y; a saved search with since:7d keeps looking at the last week). A
-    bare day, month or year is its first second, or with ``end`` its last one."""
-    if value is None or not str(value).strip():
-        return None
-    v = str(value).strip().lower()
-    today = (now or datetime.now(tz)).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-    if v in _TODAY:
-        first = last = (today - timedelta(days=_TODAY[v])).date()
-    elif m := _AGO.match(v):
-        n, unit = int(m.group(1)), m.group(2)
-        if unit in "dw":
-            first = (today - timedelta(days=n * (7 if unit == "w" else 1))).date()
-        else:
-            months = today.year * 12 + today.month - 1 - n * (12 if unit == "y" else 1)
-            year, month = divmod(months, 12)
-            first = date(year, month + 1, min(today.day, monthrange(year, month + 1)[1]))
-        last = first
-    elif (m := _MONTH.match(v)) and 1 <= int(m.group(2)) <= 12:
-        year, month = int(m.group(1)), int(m.group(2))
-        first, last = date(year, month, 1), date(year, month, monthrange(year, month)[1])
-    elif m := _YEAR.match(v):
-        first, last = date(int(m.group(1)), 1, 1), date(int(m.group(1)), 12, 31)
-    else:
-        dt, date_only = parse_date(str(value).strip(), tz)
-        if dt is None:
-            raise QueryError(f"{what}: not a date: {value!r} (use YYYY-MM-DD, YYYY-MM, YYYY, today, or 7d / 2w / 3m)")
-        if end and date_only:
-            dt = dt.replace(hour=23, minute=59, second=59)
-        return dt
-    day = last if end else first
-    return datetime.combine(day, time_of_day.max if end else time_of_day.min, tz).replace(microsecond=0)
-
-
 class Searcher:
     """Library entry point for search: the CLI, the API and the benchmarks all call ``search``."""
 
@@ -118,18 +88,18 @@ class Searcher:
         self.stories = Stories(store)
 
     # -- query building ---------------------------------------------------------------------------
-    def _term(self, t: str) -> Query:
+    def _term(self, t: str, title_boost: float = TITLE_BOOST) -> Query:
         s = self.schema
         clauses = [
-            (Occur.Should, Query.boost_query(Query.term_query(s, "title", t), TITLE_BOOST)),
+            (Occur.Should, Query.boost_query(Query.term_query(s, "title", t), title_boost)),
             (Occur.Should, Query.term_query(s, "body", t)),
-            (Occur.Should, Query.boost_query(Query.term_query(s, "title_x", t), TITLE_BOOST * SUB_BOOST)),
+            (Occur.Should, Query.boost_query(Query.term_query(s, "title_x", t), title_boost * SUB_BOOST)),
             (Occur.Should, Query.boost_query(Query.term_query(s, "body_x", t), SUB_BOOST)),
         ]
         parts = compound_parts(t)
         if parts:
             clauses.append((Occur.Should, Query.phrase_query(s, "body", list(parts))))
-            clauses.append((Occur.Should, Query.boost_query(Query.phrase_query(s, "title", list(parts)), TITLE_BOOST)))
+            clauses.append((Occur.Should, Query.boost_query(Query.phrase_query(s, "title", list(parts)), title_boost)))
         return Query.boolean_query(clauses)
 
     def _phrase(self, words: list[str]) -> Query:
@@ -195,18 +165,58 @@ class Searcher:
         return Query.boolean_query([(Occur.Should, self._alternative(a)) for a in group])
 
     def build(self, q: ParsedQuery, f: Filters, match: str, searcher: tantivy.Searcher | None = None) -> Query:
-        positive = [self._term(t) for t in q.terms] + [self._phrase(p) for p in q.phrases]
+        """The tantivy query: ``all`` parts must match, ``any`` of them, or (``most``, for long queries: a
+        pasted headline, sentence or question) at least ``most_needed`` of them, with words that stand next to
+        each other in the query scoring more where they stand near each other in a document."""
+        searcher = searcher or self.index.searcher()
+        title_boost = LONG_TITLE_BOOST if match == "most" else TITLE_BOOST
+        positive = [self._term(t, title_boost) for t in q.terms] + [self._phrase(p) for p in q.phrases]
         positive += [self._either(g) for g in q.any_of]
-        occur = Occur.Must if match == "all" else Occur.Should
-        clauses: list[tuple[Occur, Query]] = [(occur, c) for c in positive]
+        clauses: list[tuple[Occur, Query]]
         if not positive:
-            clauses.append((Occur.Must, Query.all_query()))
-        elif occur is Occur.Should:
-            clauses = [(Occur.Must, Query.boolean_query(clauses))]
+            clauses = [(Occur.Must, Query.all_query())]
+        elif match == "all" or len(positive) == 1:
+            clauses = [(Occur.Must, c) for c in positive] + [(Occur.Should, c) for c in self._nearby(q.terms)]
+        elif match == "most":
+            need = most_needed(len(positive))
+            core = Query.boolean_query([(Occur.Should, c) for c in positive], minimum_number_should_match=need)
+            clauses = [(Occur.Must, core)] + [(Occur.Should, c) for c in self._nearby(q.terms)]
+            clauses += [(Occur.Should, c) for c in self._coverage(q.terms, searcher)]
+        else:
+            clauses = [(Occur.Must, Query.boolean_query([(Occur.Should, c) for c in positive]))]
         clauses += [(Occur.MustNot, self._term(t)) for t in q.excluded]
         clauses += [(Occur.MustNot, self._phrase(p)) for p in q.excluded_phrases]
-        clauses += self._filters(f, searcher or self.index.searcher())
+        clauses += self._filters(f, searcher)
         return Query.boolean_query(clauses)
+
+    def _coverage(self, terms: list[str], searcher: tantivy.Searcher) -> list[Query]:
+        """Long queries: each of its words that a document holds (in its title or body) adds the word's
+        inverse document frequency once, whatever its count, so documents that hold more of the query's rare
+        words rank higher than BM25's saturated counts alone put them."""
+        s, n = self.schema, searcher.num_docs
+        out = []
+        for t in terms:
+            df = searcher.doc_freq("body", t)
+            if not df:
+                continue
+            held = Query.boolean_query([(Occur.Should, Query.term_query(s, f, t)) for f in ("body", "title")])
+            out.append(Query.const_score_query(held, COVERAGE * math.log(1 + (n - df + 0.5) / (df + 0.5))))
+        return out
+
+    def _nearby(self, terms: list[str]) -> list[Query]:
+        """Proximity boosts: each pair of words next to each other in the query, found within ``NEAR_SLOP``
+        words of each other in the body or the title."""
+        s = self.schema
+        out = []
+        for a, b in zip(terms, terms[1:]):
+            near = Query.boolean_query(
+                [
+                    (Occur.Should, Query.phrase_query(s, "body", [a, b], slop=NEAR_SLOP)),
+                    (Occur.Should, Query.phrase_query(s, "title", [a, b], slop=NEAR_SLOP)),
+                ]
+            )
+            out.append(Query.boost_query(near, NEAR_BOOST))
+        return out
 
     def summaries(self, docs) -> dict:
         """Each document's summary from the preferred backend, else the extractive one (None: excerpt)."""
@@ -225,18 +235,22 @@ class Searcher:
         self,
         query: str,
         *,
-        sort: str = "newest",
+        sort: str = "smart",
         filters: Filters | None = None,
         page: int = 1,
         limit: int = 10,
         match: str = "auto",
         with_summaries: bool = True,
         collapse: bool = True,
+        mentions: bool = False,
     ) -> SearchResult:
-        """One page of hits. With ``collapse``, one hit per story cluster (its representative when that
-        matches too), listing the story's other documents in ``Hit.similar``."""
+        """One page of hits. ``sort`` is ``smart`` (newest first among the documents that are about the query;
+        the matches that only mention it are counted, and listed instead with ``mentions``), ``latest`` (every
+        match, newest first) or ``relevance``. With ``collapse``, one hit per story cluster (its representative
+        when that matches too), listing the story's other documents in ``Hit.similar``. Every hit says whether
+        it is about the query or mentions it (``Hit.about``, ``Hit.aboutness``)."""
         t0 = time.perf_counter()
-        _check(sort, SORTS, "sort")
+        sort = sort_name(sort)
         _check(match, MATCHES, "match")
         if page < 1 or not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"page must be ≥ 1 and limit between 1 and {MAX_LIMIT}")
@@ -244,51 +258,145 @@ class Searcher:
         f = (filters or Filters()).written(q.filters, self.tz)
         for t in f.doc_type or ():
             _check(t, DOC_TYPES, "type")
-        used = "all" if match in ("auto", "all") else "any"
+        used = ("most" if q.long else "all") if match == "auto" else match
+        ranking = self._rank(q, f, used, sort, mentions)
         run = self._stories if collapse else self._page
-        found = run(q, f, used, sort, page, limit)
-        if found.total == 0 and match == "auto" and q.parts > 1:
+        found = run(ranking, page, limit)
+        if ranking.total == 0 and match == "auto" and used == "all" and q.parts > 1:
             used = "any"
-            found = run(q, f, used, sort, page, limit)
+            ranking = self._rank(q, f, used, sort, mentions)
+            found = run(ranking, page, limit)
         hits = self._hits(found.ids, found.scores, q, with_summaries)
+        self._explain(hits, ranking)
         if collapse:
             self._attach_similar(hits, found.clusters)
         took = (time.perf_counter() - t0) * 1000
-        return SearchResult(query, found.total, hits, page, limit, sort, used, took, collapse, found.more)
+        return SearchResult(
+            query,
+            ranking.total,
+            hits,
+            page,
+            limit,
+            sort,
+            used,
+            took,
+            collapse,
+            found.more,
+            about=ranking.about,
+            mentions=None if ranking.about is None else ranking.total - ranking.about,
+            listing=ranking.listing,
+            order=ranking.order,
+            query_filters={k: list(v) for k, v in q.filters.items()},
+            long_query=q.long,
+            notes=list(q.notes),
+        )
 
-    def _top(self, q: ParsedQuery, f: Filters, match: str, sort: str, offset: int, count: int):
+    def passages(
+        self, query: str, *, filters: Filters | None = None, limit: int = 10, match: str = "auto"
+    ) -> PassageResult:
+        """The paragraphs that best answer the query across documents (the same syntax and filters as
+        ``search``), best first, each with its document, number, page and the headings above it."""
+        t0 = time.perf_counter()
+        _check(match, MATCHES, "match")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+        q = parse(query)
+        f = (filters or Filters()).written(q.filters, self.tz)
+        for t in f.doc_type or ():
+            _check(t, DOC_TYPES, "type")
+        terms = q.highlight_terms()
+        used = ("most" if q.long else "all") if match == "auto" else match
+        want = max(MIN_DOCS, DOCS_PER_PASSAGE * limit)
+        ranking = _Ranking(self.index.searcher(), self.schema, self.build(q, f, used, None), "relevance")
+        ids, scores, _ = ranking.top(0, want)
+        if not ids and match == "auto" and used == "all" and q.parts > 1:
+            used = "any"
+            ranking = _Ranking(self.index.searcher(), self.schema, self.build(q, f, used, None), "relevance")
+            ids, scores, _ = ranking.top(0, want)
+        passages: list[Passage] = []
+        if ids and terms:
+            rows = self.store.cards(ids, (), TEMPLATE_VERSION)
+            docs, meta = [], []
+            best = scores[0] or 1.0
+            for doc_id, score in zip(ids, scores, strict=True):
+                c = rows.get(doc_id)
+                if c is None:
+                    continue
+                paras = orjson.loads(c[9])  # [text] or [text, heading level or 0, page]
+                texts = [r[0] for r in paras]
+                levels = [r[1] if len(r) > 1 else 0 for r in paras]
+                docs.append(((score or 0.0) / best, texts, {i for i, lv in enumerate(levels) if lv}))
+                meta.append((c, paras, levels))
+            seen: set[str] = set()
+            for p in score_paragraphs(docs, terms, idf_of(ranking.searcher, terms)):
+                c, paras, levels = meta[p.doc]
+                text = paras[p.index][0]
+                key = " ".join(text.split())
+                if key in seen:  # the same paragraph in a copy of the story
+                    continue
+                seen.add(key)
+                exact = len(fold(text, any(t != t.upper() for t in terms))) == len(text)
+                path = heading_paths(levels)[p.index]
+                passages.append(
+                    Passage(
+                        doc_id=c[0],
+                        external_id=c[1],
+                        title=c[2],
+                        source=c[3],
+                        url=c[4],
+                        published_at=datetime.fromisoformat(c[5]) if c[5] else None,
+                        date_only=bool(c[6]),
+                        doc_type=c[7],
+                        lang=c[8],
+                        paragraph=p.index + 1,
+                        page=paras[p.index][2] if len(paras[p.index]) > 2 else None,
+                        headings=[paras[j][0] for j in path],
+                        score=round(p.score, 4),
+                        text=text,
+                        highlights=[(a, b) for a, b, _ in p.spans] if exact else [],
+                    )
+                )
+                if len(passages) >= limit:
+                    break
+        took = (time.perf_counter() - t0) * 1000
+        return PassageResult(
+            query, passages, ranking.total, used, took, {k: list(v) for k, v in q.filters.items()}, list(q.notes)
+        )
+
+    def _rank(self, q: ParsedQuery, f: Filters, match: str, sort: str, mentions: bool) -> _Ranking:
         searcher = self.index.searcher()
         tq = self.build(q, f, match, searcher)
-        if sort == "newest":
-            res = searcher.search(tq, count, count=True, order_by_field="newest", offset=offset)
-        else:
-            res = searcher.search(tq, count, count=True, offset=offset)
-        ids = [searcher.doc(addr)["id"][0] for _, addr in res.hits]
-        scores = [float(key) if sort == "relevance" else 0.0 for key, _ in res.hits]
-        return res.count, ids, scores
+        if sort == "latest":
+            return _Ranking(searcher, self.schema, tq, "newest")
+        if sort == "relevance" or q.long:  # a pasted headline or sentence is a lookup: best matches first
+            return _Ranking(searcher, self.schema, tq, "relevance")
+        return _smart(searcher, self.schema, tq, mentions=mentions)
 
-    def _page(self, q: ParsedQuery, f: Filters, match: str, sort: str, page: int, limit: int) -> _Page:
-        total, ids, scores = self._top(q, f, match, sort, (page - 1) * limit, limit)
-        return _Page(total, ids, scores, {}, page * limit < total)
+    def _page(self, ranking: _Ranking, page: int, limit: int) -> _Page:
+        ids, scores, _ = ranking.top((page - 1) * limit, limit)
+        return _Page(ids, scores, {}, page * limit < ranking.size)
 
-    def _stories(self, q: ParsedQuery, f: Filters, match: str, sort: str, page: int, limit: int) -> _Page:
+    def _stories(self, ranking: _Ranking, page: int, limit: int) -> _Page:
         """The page-th ``limit`` stories: the top documents grouped by cluster, in the order of each
-        story's best-ranked document; the window of top documents grows until it holds enough stories."""
+        story's best-ranked document (newest first: of the document shown for it, which is the story's
+        representative when that matches too); the window of top documents grows until it holds enough
+        stories."""
         want = page * limit
         window = min(max(3 * want, 50), MAX_WINDOW)
         while True:
-            total, ids, scores = self._top(q, f, match, sort, 0, window)
-            groups = self._group(ids, scores)
-            if len(groups) > want or len(ids) >= total or window >= MAX_WINDOW:
+            ids, scores, keys = ranking.top(0, window)
+            groups = self._group(ids, scores, keys)
+            if len(groups) > want or len(ids) >= ranking.size or window >= MAX_WINDOW:
                 break
             window = min(window * 4, MAX_WINDOW)
         chosen = groups[(page - 1) * limit : want]
         more = len(groups) > want
-        return _Page(total, [g.shown for g in chosen], [g.score for g in chosen], {g.shown: g for g in chosen}, more)
+        return _Page([g.shown for g in chosen], [g.score for g in chosen], {g.shown: g for g in chosen}, more)
 
-    def _group(self, ids: list[str], scores: list[float]) -> list[_Group]:
+    def _group(self, ids: list[str], scores: list[float | None], keys: list[int] | None = None) -> list[_Group]:
         heads = self.stories.heads_of(ids)  # (cluster, representative, size) of each document
         groups: dict[str, _Group] = {}
+        score_of = dict(zip(ids, scores, strict=True))
         for doc_id, score in zip(ids, scores, strict=True):
             cid, rep, size = heads[doc_id]
             g = groups.get(cid)
@@ -297,8 +405,25 @@ class Searcher:
             g.matched.append(doc_id)
         for g in groups.values():
             if g.rep in g.matched:  # the story's representative stands for it when it matches the query too
-                g.shown = g.rep
-        return list(groups.values())
+                g.shown, g.score = g.rep, score_of[g.rep]
+        if keys is None:
+            return list(groups.values())
+        key_of = dict(zip(ids, keys, strict=True))
+        return sorted(groups.values(), key=lambda g: key_of[g.shown], reverse=True)
+
+    def _explain(self, hits: list[Hit], ranking: _Ranking) -> None:
+        """Each hit's aboutness (its score over the best score of any match) and whether that makes it about
+        the query or a mention of it."""
+        missing = [h.id for h in hits if h.score is None]
+        if missing:
+            got = ranking.scores_of(missing)
+            for h in hits:
+                if h.score is None:
+                    h.score = got.get(h.id, 0.0)
+        best = ranking.best
+        for h in hits:
+            h.aboutness = round(min(h.score / best, 1.0), 3) if best > 0 else 0.0
+            h.about = h.score >= best * ABOUT if best > 0 else False
 
     def _attach_similar(self, hits: list[Hit], groups: dict[str, _Group]) -> None:
         multi = [g.cluster for g in groups.values() if g.size > 1]
@@ -362,7 +487,7 @@ class _Group:
 
     cluster: str
     shown: str
-    score: float
+    score: float | None
     matched: list[str]
     size: int = 1
     rep: str = ""
@@ -370,11 +495,130 @@ class _Group:
 
 @dataclass(slots=True)
 class _Page:
-    total: int  # documents that match
     ids: list[str]
-    scores: list[float]
+    scores: list[float | None]
     clusters: dict[str, _Group]  # by shown id (collapsed search)
     more: bool
+
+
+class _Ranking:
+    """The matches of one query in page order, read a window at a time. Document addresses are only valid in
+    the tantivy searcher that found them, so the ranking keeps it. ``order`` is ``newest`` or ``relevance``;
+    ``listing`` says which matches are listed: ``all``, or (smart sort) those ``about`` the query or those
+    that only mention it (``mentions``). ``size`` is how many the listing holds."""
+
+    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema, query: Query, order: str, listing="all"):
+        self.searcher, self.schema, self.query, self.order, self.listing = searcher, schema, query, order, listing
+        self.total = 0  # documents that match
+        self.about: int | None = None  # of them, about the query (smart sort only)
+        self.size = 0
+        self._best: float | None = None
+        self._addrs: list | None = None  # the whole listing, when it was ordered here (smart sort)
+        self._scores: list[float] = []
+        self._keys: list[int] | None = None
+        self._skip: set[tuple[int, int]] = set()  # addresses left out of an engine-ordered listing
+        self._counted = False
+
+    def top(self, offset: int, count: int) -> tuple[list[str], list[float | None], list[int] | None]:
+        """The ids, scores (None where the order was not by score) and, in newest-first order, time keys
+        of the listing's ``offset``-th to ``offset + count``-th matches."""
+        scores: list[float | None]
+        keys: list[int] | None = None
+        if self._addrs is not None:
+            addrs = self._addrs[offset : offset + count]
+            scores = list(self._scores[offset : offset + count])
+            if self._keys is not None:
+                keys = self._keys[offset : offset + count]
+        else:
+            skip = self._skip
+            ahead = len(skip)  # the skipped ones may all come first
+            by = {"order_by_field": "newest"} if self.order == "newest" else {}
+            start = 0 if skip else offset
+            res = self.searcher.search(
+                self.query, count + ahead + (offset if skip else 0), count=not self._counted, offset=start, **by
+            )
+            if not self._counted:
+                self.total, self._counted = res.count, True
+                if self.listing == "all":
+                    self.size = self.total
+            hits = res.hits
+            if skip:
+                hits = [(k, a) for k, a in hits if (a.segment_ord, a.doc) not in skip][offset : offset + count]
+            else:
+                hits = hits[:count]
+            addrs = [a for _, a in hits]
+            if self.order == "newest":
+                scores = [None] * len(hits)
+                keys = [int(k) for k, _ in hits]
+            else:
+                scores = [float(k) for k, _ in hits]
+                if offset == 0 and scores and not skip and self._best is None:
+                    self._best = scores[0]
+        doc = self.searcher.doc
+        return [doc(a)["id"][0] for a in addrs], scores, keys
+
+    @property
+    def best(self) -> float:
+        """The best score of any match (what aboutness is relative to)."""
+        if self._best is None:
+            res = self.searcher.search(self.query, 1, count=False)
+            self._best = float(res.hits[0][0]) if res.hits else 0.0
+        return self._best
+
+    def scores_of(self, ids: list[str]) -> dict[str, float]:
+        """The scores of these matches (a page listed by time)."""
+        only = Query.const_score_query(Query.term_set_query(self.schema, "id", ids), 0.0)
+        res = self.searcher.search(Query.boolean_query([(Occur.Must, self.query), (Occur.Must, only)]), len(ids))
+        return {self.searcher.doc(a)["id"][0]: float(k) for k, a in res.hits}
+
+
+def _smart(searcher: tantivy.Searcher, schema: tantivy.Schema, tq: Query, mentions: bool) -> _Ranking:
+    """The smart sort: the matches whose score is at least ``ABOUT`` × the best one are about the query
+    (the top of the relevance order: a window that grows up to ``MAX_ABOUT``), listed newest first; with
+    ``mentions``, the other matches instead, newest first."""
+    window = SMART_WINDOW
+    while True:
+        res = searcher.search(tq, window, count=True)
+        hits = res.hits
+        best = float(hits[0][0]) if hits else 0.0
+        cut = best * ABOUT
+        n = len(hits)
+        while n and float(hits[n - 1][0]) < cut:  # scores descend: the about ones are a prefix
+            n -= 1
+        if n < len(hits) or len(hits) >= res.count or window >= MAX_ABOUT:
+            break
+        window = min(window * 4, MAX_ABOUT)
+    if mentions:
+        r = _Ranking(searcher, schema, tq, "newest", "mentions")
+        r._skip = {(a.segment_ord, a.doc) for _, a in hits[:n]}
+        r.size = res.count - n
+        r._counted = True
+    else:
+        r = _Ranking(searcher, schema, tq, "newest", "about")
+        addrs = [a for _, a in hits[:n]]
+        scores = [float(k) for k, _ in hits[:n]]
+        if n > 1:
+            keys = searcher.fast_field_values("newest", addrs)
+            order = sorted(range(n), key=keys.__getitem__, reverse=True)
+            addrs, scores, keys = [addrs[i] for i in order], [scores[i] for i in order], [keys[i] for i in order]
+            r._keys = keys
+        r._addrs, r._scores, r.size = addrs, scores, n
+    r.total, r.about, r._best = res.count, n, best
+    return r
+
+
+def most_needed(parts: int) -> int:
+    """How many of a long query's parts a document must match: a fifth of them (a pasted summary or question
+    shares few of its words with the document it is after; more cost recall on FinNA and CMRC2018)."""
+    return max(1, math.ceil(parts * MOST_SHARE))
+
+
+def sort_name(sort: str) -> str:
+    """The sort a name stands for: ``newest`` (saved searches and links from before the smart sort) is
+    ``latest``."""
+    sort = SORT_ALIASES.get(sort, sort)
+    _check(sort, SORTS, "sort")
+    return sort
 
 
 def without_unsupported(summary: Summary) -> Summary:

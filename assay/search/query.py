@@ -16,20 +16,37 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC
 from functools import lru_cache
 
 import rjieba
 
 from ..errors import QueryError
+from ..model import DOC_TYPES
 from ..text.segment import query_terms
+from .days import parse_day
 
 # filter words and the Filters field each sets
 FILTER_WORDS = {"source": "source", "type": "doc_type", "lang": "lang", "since": "since", "until": "until"}
 _PART = re.compile(rf'(-?)({"|".join(FILTER_WORDS)}):"([^"]*)"|(-?)"([^"]*)"|(-?)(\S+)', re.I)
 OR_WORDS = frozenset({"OR", "|"})
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]+)?$")
 _CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
 _HAS_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MAX_TERMS = 64
+LONG_QUERY = 5  # words (or phrases) from which a query is long
+
+
+# a question (美联储为什么加息, "why did the Fed raise rates"): its question words are not in the answer
+_QUESTION = re.compile(
+    r"[?？]|什么|为什么|为何|怎么|怎样|如何|哪些|哪个|哪里|哪儿|是否|多少|几时|吗|呢|谁"
+    r"|\b(?:why|what|how|when|where|which|who|whom|whose|whether)\b",
+    re.I,
+)
+
+
+def _is_question(text: str) -> bool:
+    return _QUESTION.search(text) is not None
 
 
 @dataclass
@@ -49,10 +66,20 @@ class ParsedQuery:
     excluded_phrases: list[list[str]] = field(default_factory=list)
     any_of: list[list[Alternative]] = field(default_factory=list)  # each: one of its alternatives must match
     filters: dict[str, list[str]] = field(default_factory=dict)  # Filters field → values written in the query
+    notes: list[str] = field(default_factory=list)  # what was read otherwise than it may look (for the page)
 
     @property
     def positive(self) -> bool:
         return bool(self.terms or self.phrases or self.any_of)
+
+    @property
+    def long(self) -> bool:
+        """A pasted headline, sentence or question rather than a few keywords: ranked over all its words
+        (most of which must match), not a strict AND."""
+        if self.any_of:
+            return False
+        words = len(self.terms) + len(self.phrases)
+        return words >= LONG_QUERY or (words >= 2 and _is_question(self.text))
 
     @property
     def parts(self) -> int:
@@ -72,6 +99,18 @@ class ParsedQuery:
 
 
 def parse(text: str) -> ParsedQuery:
+    """The query in ``text``. OR and | join two parts of a short query; in a long one (a pasted headline:
+    "独家 | 某公司裁员……") they are punctuation, and the page says so."""
+    q = _parse(text, or_words=True)
+    if q.any_of:
+        words = len(q.terms) + len(q.phrases) + sum(len(a.terms) + len(a.phrases) for g in q.any_of for a in g)
+        if words >= LONG_QUERY:
+            q = _parse(text, or_words=False)
+            q.notes.insert(0, "a long text: OR and | in it were read as words, not as either-or")
+    return q
+
+
+def _parse(text: str, or_words: bool) -> ParsedQuery:
     text = (text or "").strip().replace("“", '"').replace("”", '"')
     if text.count('"') % 2:
         text += '"'
@@ -84,9 +123,18 @@ def parse(text: str) -> ParsedQuery:
             key, _, quoted = word.partition(":")
             neg_filter = neg_word
         if key is not None and key.lower() in FILTER_WORDS and (quoted or word is None):
-            _filter(q, key.lower(), quoted or "", bool(neg_filter))  # source:"" (nothing) is no filter
-            continue
-        if word in OR_WORDS and not neg_word:
+            problem = _not_a_filter(key.lower(), quoted or "", bool(neg_filter))
+            if problem is None:
+                _filter(q, key.lower(), quoted or "")  # source:"" (nothing) is no filter
+                continue
+            # pasted text that looks like a filter but is not one (type:memo, since:someday, -source:x): words
+            raw = m.group(0).lstrip("-")
+            q.notes.append(f"{m.group(0)} is not a filter ({problem}); searched as words")
+            neg_phrase = phrase = neg_word = None
+            word = raw
+        elif neg_word and word[:1].isdigit():  # -2.5%: a negative number, not an exclusion
+            word, neg_word = neg_word + word, None
+        if word in OR_WORDS and not neg_word and or_words:
             joined = bool(groups)
             continue
         alt = Alternative()
@@ -119,17 +167,40 @@ def parse(text: str) -> ParsedQuery:
             q.phrases.extend(group[0].phrases)
         else:
             q.any_of.append(group)
-    size = len(q.terms) + sum(map(len, q.phrases))
-    size += sum(len(a.terms) + sum(map(len, a.phrases)) for g in q.any_of for a in g)
+    size = sum(len(a.terms) + sum(map(len, a.phrases)) for g in q.any_of for a in g)
+    size += len(q.excluded) + sum(map(len, q.excluded_phrases))
     if size > MAX_TERMS:
-        raise QueryError(f"the query has more than {MAX_TERMS} terms; shorten it")
+        raise QueryError(f"the query has more than {MAX_TERMS} terms in OR groups and exclusions; shorten it")
+    if len(q.terms) + sum(map(len, q.phrases)) + size > MAX_TERMS:  # a pasted paragraph: its first words
+        room = MAX_TERMS - size
+        q.phrases = [p for p in q.phrases if len(p) <= room][: room // 2]
+        room -= sum(map(len, q.phrases))
+        q.terms = q.terms[: max(room, 0)]
+        q.notes.append(f"a long text: its first {MAX_TERMS} words were searched")
     return q
 
 
-def _filter(q: ParsedQuery, key: str, value: str, negated: bool) -> None:
+def _not_a_filter(key: str, value: str, negated: bool) -> str | None:
+    """Why ``key:value`` is not a well-formed filter (None when it is one)."""
     value = value.strip()
     if negated:
-        raise QueryError(f"-{key}: is not supported: {key}: keeps only the documents that match it")
+        return f"-{key}: is not supported; {key}: keeps only the documents that match it"
+    if not value:
+        return None
+    if key == "type" and value.lower() not in DOC_TYPES:
+        return f"types: {', '.join(DOC_TYPES)}"
+    if key == "lang" and not _LANG.match(value):
+        return "a language is a code such as zh or en"
+    if key in ("since", "until"):
+        try:
+            parse_day(value, UTC, key)
+        except QueryError:
+            return "dates: 2025-10-01, 2025-10, 2025, today, 7d, 2w, 3m"
+    return None
+
+
+def _filter(q: ParsedQuery, key: str, value: str) -> None:
+    value = value.strip()
     if not value:
         return
     name = FILTER_WORDS[key]

@@ -38,19 +38,14 @@ def _matches(folded: str, terms: list[str]) -> list[tuple[int, int, str]]:
     return out
 
 
-def best_paragraph(
-    texts: list[str], terms: list[str], headings: Container[int] = ()
-) -> tuple[int | None, list[tuple[int, int, str]], bool]:
-    """(index of the paragraph holding the most distinct query terms (then the most matches; text before
-    headings), its matches, whether their offsets hold on the original text).
-
-    The whole document is folded and scanned once; matches are assigned to paragraphs by offset."""
-    if not terms or not texts:
-        return None, [], True
+def paragraph_matches(texts: list[str], terms: list[str]) -> dict[int, list[tuple[int, int, str]]] | None:
+    """The matches of the terms in each paragraph that has some (index → [(start, end, term)], offsets in the
+    paragraph's text), from one scan of the whole folded document; None when folding changed the text's
+    length (offsets would not hold: match one paragraph at a time instead)."""
     joined = "\n".join(texts)
     folded = fold(joined, any(t != t.upper() for t in terms))  # Chinese terms need no lower-casing
-    if len(folded) != len(joined):  # folding changed lengths: one paragraph at a time
-        return _best_by_paragraph(texts, terms, headings)
+    if len(folded) != len(joined):
+        return None
     starts, pos = [], 0
     for t in texts:
         starts.append(pos)
@@ -62,6 +57,35 @@ def best_paragraph(
             i = bisect_right(starts, a, i) - 1
         base = starts[i]
         found.setdefault(i, []).append((a - base, b - base, t))
+    return found
+
+
+def matches_by_paragraph(texts: list[str], terms: list[str]) -> dict[int, list[tuple[int, int, str]]]:
+    """``paragraph_matches``, or where folding changed lengths, each paragraph folded and matched alone (its
+    spans then index the folded text: use them for counting, not for highlights)."""
+    found = paragraph_matches(texts, terms)
+    if found is not None:
+        return found
+    out = {}
+    for i, text in enumerate(texts):
+        spans = _matches(fold(text), terms)
+        if spans:
+            out[i] = spans
+    return out
+
+
+def best_paragraph(
+    texts: list[str], terms: list[str], headings: Container[int] = ()
+) -> tuple[int | None, list[tuple[int, int, str]], bool]:
+    """(index of the paragraph holding the most distinct query terms (then the most matches; text before
+    headings), its matches, whether their offsets hold on the original text).
+
+    The whole document is folded and scanned once; matches are assigned to paragraphs by offset."""
+    if not terms or not texts:
+        return None, [], True
+    found = paragraph_matches(texts, terms)
+    if found is None:  # folding changed lengths: one paragraph at a time
+        return _best_by_paragraph(texts, terms, headings)
     best, best_key = None, (0.0, 0)
     for i, spans in found.items():
         key = (len({s[2] for s in spans}) - (0.5 if i in headings else 0.0), len(spans))

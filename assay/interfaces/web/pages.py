@@ -86,7 +86,7 @@ class SearchForm:
     """The search page's state, all of it in the URL (bookmarkable, shareable)."""
 
     q: str = ""
-    sort: str = "newest"
+    sort: str = "smart"
     source: list[str] = field(default_factory=list)
     doc_type: list[str] = field(default_factory=list)
     lang: list[str] = field(default_factory=list)
@@ -95,6 +95,7 @@ class SearchForm:
     page: int = 1
     as_of: str = ""
     collapse: bool = True  # one card per story
+    mentions: bool = False  # smart sort: the documents that only mention the query
 
     def params(self, **override: Any) -> list[tuple[str, str]]:
         values = {
@@ -108,12 +109,13 @@ class SearchForm:
             "page": self.page,
             "as_of": self.as_of,
             "collapse": "" if self.collapse else "0",
+            "mentions": "1" if self.mentions else "",
         }
         values.update(override)
         out = []
         for key, value in values.items():
             for v in value if isinstance(value, list) else [value]:
-                if v not in ("", None) and not (key == "page" and v == 1) and not (key == "sort" and v == "newest"):
+                if v not in ("", None) and not (key == "page" and v == 1) and not (key == "sort" and v == "smart"):
                     out.append((key, str(v)))
         return out
 
@@ -127,7 +129,7 @@ def search_page(
     request: Request,
     ws: Ws,
     q: str = "",
-    sort: str = "newest",
+    sort: str = "smart",
     source: Many = None,
     doc_type: Annotated[list[str] | None, Query(alias="type")] = None,
     lang: Many = None,
@@ -136,9 +138,13 @@ def search_page(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     as_of: str = "",
     collapse: bool = True,
+    mentions: bool = False,
 ) -> HTMLResponse:
-    form = SearchForm(q, sort, _clean(source), _clean(doc_type), _clean(lang), since, until, page, as_of, collapse)
+    form = SearchForm(
+        q, sort, _clean(source), _clean(doc_type), _clean(lang), since, until, page, as_of, collapse, mentions
+    )
     try:
+        form.sort = service.sort_name(sort)  # a link from before the smart sort (sort=newest) is latest
         as_of_dt = service.parse_as_of(as_of) or service.now_utc()
         form.as_of = as_of_dt.isoformat()
         filters = service.make_filters(
@@ -150,7 +156,9 @@ def search_page(
             until=until,
             as_of=as_of_dt,
         )
-        result = service.search(ws, q, filters, sort=sort, page=page, limit=PAGE_SIZE, collapse=collapse)
+        result = service.search(
+            ws, q, filters, sort=form.sort, page=page, limit=PAGE_SIZE, collapse=collapse, mentions=mentions
+        )
     except QueryError as exc:
         return _search_response(request, form, None, exc.message, 400)
     return _search_response(request, form, result, None, 200)
@@ -172,8 +180,12 @@ def _search_response(request: Request, form: SearchForm, result, error: str | No
         doc_types=DOC_TYPES,
         next_url=form.url(page=form.page + 1) if more else None,
         prev_url=form.url(page=form.page - 1) if form.page > 1 else None,
-        newest_url=form.url(sort="newest", page=1, as_of=""),
-        relevance_url=form.url(sort="relevance", page=1, as_of=""),
+        smart_url=form.url(sort="smart", page=1, as_of="", mentions=""),
+        latest_url=form.url(sort="latest", page=1, as_of="", mentions=""),
+        relevance_url=form.url(sort="relevance", page=1, as_of="", mentions=""),
+        mentions_url=form.url(page=1, mentions="1"),
+        about_url=form.url(page=1, mentions=""),
+        query_filters=render.query_filters_text(result.query_filters) if result is not None else "",
         collapse_url=form.url(collapse="", page=1, as_of=""),
         all_copies_url=form.url(collapse="0", page=1, as_of=""),
         save_url=form.url("/workflows", page=1, as_of=""),
@@ -210,14 +222,16 @@ def workflows_page(
     request: Request,
     ws: Ws,
     q: str = "",
-    sort: str = "newest",
+    sort: str = "smart",
     source: Many = None,
     doc_type: Annotated[list[str] | None, Query(alias="type")] = None,
     lang: Many = None,
     since: str = "",
     until: str = "",
 ) -> HTMLResponse:
-    draft = SearchForm(q, sort, _clean(source), _clean(doc_type), _clean(lang), since, until)
+    draft = SearchForm(
+        q, service.SORT_ALIASES.get(sort, sort), _clean(source), _clean(doc_type), _clean(lang), since, until
+    )
     return _workflows(request, ws, draft, None, 200)
 
 
@@ -232,7 +246,7 @@ def _form_fields(saved) -> dict[str, Any]:
     f = saved.filters
     return {
         "q": saved.query,
-        "sort": saved.sort,
+        "sort": service.SORT_ALIASES.get(saved.sort, saved.sort),  # saved before the smart sort: newest = latest
         "source": f.get("source", []),
         "doc_type": f.get("doc_type", []),
         "lang": f.get("lang", []),
@@ -247,7 +261,7 @@ def create_workflow(
     ws: Ws,
     name: Annotated[str, Form()] = "",
     q: Annotated[str, Form()] = "",
-    sort: Annotated[str, Form()] = "newest",
+    sort: Annotated[str, Form()] = "smart",
     source: Annotated[str, Form()] = "",
     doc_type: Annotated[str, Form(alias="type")] = "",
     lang: Annotated[str, Form()] = "",
