@@ -116,7 +116,7 @@ def bench_query(ws, client: Client, query: str, extra: dict, reps: int, warmup: 
     from assay.interfaces import service
 
     params = {"q": query, **extra}
-    sort, page = extra.get("sort", "newest"), extra.get("page", 1)
+    sort, page = extra.get("sort", "smart"), extra.get("page", 1)
     as_of = service.now_utc()
     filters = service.make_filters(ws.settings.tz, lang=extra.get("lang"), doc_type=extra.get("type"), as_of=as_of)
 
@@ -152,6 +152,32 @@ def bench_query(ws, client: Client, query: str, extra: dict, reps: int, warmup: 
     return row
 
 
+PASSAGE_QUERIES = ["稀土 出口", "人工智能", "美联储为什么加息", "oil prices"]
+
+
+def bench_passages(ws, client: Client, query: str, reps: int, warmup: int) -> dict:
+    """``GET /api/passages?q=...&limit=10`` beside the library call it makes, alternately."""
+    from assay.interfaces import service
+
+    filters = service.make_filters(ws.settings.tz)
+    times: dict[str, list[float]] = {"library": [], "json": []}
+    server: list[float] = []
+
+    def api():
+        json.loads(client.get("/api/passages", {"q": query, "limit": 10}))
+        server.append(client.server_ms[-1])
+
+    for i in range(warmup + reps):
+        timed(lambda: service.passages(ws, query, filters, limit=10), times["library"] if i >= warmup else [])
+        timed(api, times["json"] if i >= warmup else [])
+    row = {"query": query, "passages": True}
+    for name, xs in times.items():
+        row[f"{name}_p50_ms"] = round(statistics.median(xs), 2)
+        row[f"{name}_p99_ms"] = round(pct(xs, 99), 2)
+    row["json_server_p50_ms"] = round(statistics.median(server[warmup:]), 2)
+    return row
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200_000, help="corpus size when the store must be built")
@@ -176,7 +202,7 @@ def main() -> None:
         f"{'query':<26}{'hits':>8}{'lib p50':>9}{'json p50':>10}{'json p99':>10}{'(server)':>10}"
         f"{'html p50':>10}{'html p99':>10}{'(server)':>10}"
     )
-    rows = []
+    rows, passages = [], []
     try:
         client = Client(port)
         try:
@@ -188,6 +214,15 @@ def main() -> None:
                     f"{label:<26}{row['hits']:>8}{row['library_p50_ms']:>9}{row['json_p50_ms']:>10}"
                     f"{row['json_p99_ms']:>10}{row['json_server_p50_ms']:>10}{row['html_p50_ms']:>10}"
                     f"{row['html_p99_ms']:>10}{row['html_server_p50_ms']:>10}",
+                    flush=True,
+                )
+            print(f"\n{'passages (/api/passages)':<34}{'lib p50':>9}{'json p50':>10}{'json p99':>10}{'(server)':>10}")
+            for query in PASSAGE_QUERIES:
+                row = bench_passages(ws, client, query, args.reps, args.warmup)
+                passages.append(row)
+                print(
+                    f"{query:<26}{'':>8}{row['library_p50_ms']:>9}{row['json_p50_ms']:>10}{row['json_p99_ms']:>10}"
+                    f"{row['json_server_p50_ms']:>10}",
                     flush=True,
                 )
         finally:
@@ -219,6 +254,7 @@ def main() -> None:
         "worst_p50": worst,
         "median_p50": median,
         "queries": rows,
+        "passages": passages,
     }
     OUT.mkdir(exist_ok=True)
     (OUT / "web.json").write_text(json.dumps(res, ensure_ascii=False, indent=2))

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 
+import numpy as np
 import orjson
 import tantivy
 from tantivy import Occur, Query
@@ -29,8 +30,7 @@ SORTS = ("smart", "latest", "relevance")
 SORT_ALIASES = {"newest": "latest"}  # the name of ``latest`` before the smart sort (saved searches, links)
 MATCHES = ("auto", "all", "most", "any")
 ABOUT = 0.5  # a match is about the query when its score is at least this share of the best match's
-SMART_WINDOW = 1000  # the smart sort reads this many top matches, more while they are all about the query
-MAX_ABOUT = 5000  # ... up to this many (a query whose matches are nearly all about it: newest of these)
+MAX_ABOUT = 5000  # the smart sort reads this many top matches (a query with more about it: newest of these)
 MAX_LIMIT = 200
 MAX_WINDOW = 5000  # collapsed search: at most this many top documents are grouped into stories
 # long queries (a pasted headline, sentence or question); the values were tuned on FinNA known-item lookups
@@ -515,7 +515,8 @@ class _Ranking:
         self._best: float | None = None
         self._addrs: list | None = None  # the whole listing, when it was ordered here (smart sort)
         self._scores: list[float] = []
-        self._keys: list[int] | None = None
+        self._keys: list[int] = []
+        self._order: np.ndarray | None = None  # the listing's order of _addrs (smart sort)
         self._skip: set[tuple[int, int]] = set()  # addresses left out of an engine-ordered listing
         self._counted = False
 
@@ -525,10 +526,10 @@ class _Ranking:
         scores: list[float | None]
         keys: list[int] | None = None
         if self._addrs is not None:
-            addrs = self._addrs[offset : offset + count]
-            scores = list(self._scores[offset : offset + count])
-            if self._keys is not None:
-                keys = self._keys[offset : offset + count]
+            picked = self._order[offset : offset + count].tolist()
+            addrs = [self._addrs[i] for i in picked]
+            scores = [float(self._scores[i]) for i in picked]
+            keys = [self._keys[i] for i in picked]
         else:
             skip = self._skip
             ahead = len(skip)  # the skipped ones may all come first
@@ -573,21 +574,20 @@ class _Ranking:
 
 
 def _smart(searcher: tantivy.Searcher, schema: tantivy.Schema, tq: Query, mentions: bool) -> _Ranking:
-    """The smart sort: the matches whose score is at least ``ABOUT`` × the best one are about the query
-    (the top of the relevance order: a window that grows up to ``MAX_ABOUT``), listed newest first; with
+    """The smart sort: the matches whose score is at least ``ABOUT`` × the best one are about the query (a
+    prefix of the relevance order, read up to ``MAX_ABOUT`` deep in one search), listed newest first; with
     ``mentions``, the other matches instead, newest first."""
-    window = SMART_WINDOW
-    while True:
-        res = searcher.search(tq, window, count=True)
-        hits = res.hits
-        best = float(hits[0][0]) if hits else 0.0
-        cut = best * ABOUT
-        n = len(hits)
-        while n and float(hits[n - 1][0]) < cut:  # scores descend: the about ones are a prefix
-            n -= 1
-        if n < len(hits) or len(hits) >= res.count or window >= MAX_ABOUT:
-            break
-        window = min(window * 4, MAX_ABOUT)
+    res = searcher.search(tq, MAX_ABOUT, count=True)
+    hits = res.hits
+    best = float(hits[0][0]) if hits else 0.0
+    cut, lo, hi = best * ABOUT, 0, len(hits)
+    while lo < hi:  # scores descend: the first below the cut
+        mid = (lo + hi) // 2
+        if hits[mid][0] >= cut:
+            lo = mid + 1
+        else:
+            hi = mid
+    n = lo
     if mentions:
         r = _Ranking(searcher, schema, tq, "newest", "mentions")
         r._skip = {(a.segment_ord, a.doc) for _, a in hits[:n]}
@@ -595,14 +595,12 @@ def _smart(searcher: tantivy.Searcher, schema: tantivy.Schema, tq: Query, mentio
         r._counted = True
     else:
         r = _Ranking(searcher, schema, tq, "newest", "about")
-        addrs = [a for _, a in hits[:n]]
-        scores = [float(k) for k, _ in hits[:n]]
-        if n > 1:
-            keys = searcher.fast_field_values("newest", addrs)
-            order = sorted(range(n), key=keys.__getitem__, reverse=True)
-            addrs, scores, keys = [addrs[i] for i in order], [scores[i] for i in order], [keys[i] for i in order]
-            r._keys = keys
-        r._addrs, r._scores, r.size = addrs, scores, n
+        about = hits[:n]
+        r._addrs = [a for _, a in about]
+        r._scores = [k for k, _ in about]
+        r._keys = searcher.fast_field_values("newest", r._addrs)
+        r._order = np.argsort(np.asarray(r._keys, dtype=np.int64))[::-1]  # newest first (keys are unique)
+        r.size = n
     r.total, r.about, r._best = res.count, n, best
     return r
 
