@@ -393,3 +393,11 @@ def test_passages_are_paragraphs_with_their_place(ws):
     assert ws.searcher.passages("稀土 -出口").passages and all(
         p.external_id != "a" for p in ws.searcher.passages("稀土 -出口").passages
     )
+
+
+def test_a_query_of_filters_alone_lists_everything_newest_first(ws):
+    """No words to be about: the smart page is every match, newest first (not an arbitrary top by a constant
+    score)."""
+    r = ws.searcher.search("type:news")
+    assert r.listing == "all" and r.total == 5 and ext(r) == ["d", "a", "b", "c", "e"]
+    assert ext(ws.searcher.search("-美国")) == ["d", "b", "c", "e", "f"]

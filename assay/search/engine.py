@@ -366,7 +366,7 @@ class Searcher:
     def _rank(self, q: ParsedQuery, f: Filters, match: str, sort: str, mentions: bool) -> _Ranking:
         searcher = self.index.searcher()
         tq = self.build(q, f, match, searcher)
-        if sort == "latest":
+        if sort == "latest" or not q.positive:  # no words (filters only): every match is as much about them
             return _Ranking(searcher, self.schema, tq, "newest")
         if sort == "relevance" or q.long:  # a pasted headline or sentence is a lookup: best matches first
             return _Ranking(searcher, self.schema, tq, "relevance")
