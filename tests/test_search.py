@@ -401,3 +401,13 @@ def test_a_query_of_filters_alone_lists_everything_newest_first(ws):
     r = ws.searcher.search("type:news")
     assert r.listing == "all" and r.total == 5 and ext(r) == ["d", "a", "b", "c", "e"]
     assert ext(ws.searcher.search("-美国")) == ["d", "b", "c", "e", "f"]
+
+
+def test_a_pasted_paragraph_is_cut_to_its_first_words():
+    from assay.search.query import MAX_TERMS
+
+    text = " ".join(f"词{i}号" for i in range(100))
+    q = parse(text)
+    assert len(q.terms) <= MAX_TERMS and q.long and any("first 64 words" in n for n in q.notes)
+    with pytest.raises(QueryError, match="OR groups and exclusions"):
+        parse(" ".join(f"-排除{i}" for i in range(70)))
