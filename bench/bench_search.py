@@ -8,9 +8,9 @@ from SQLite, snippets, the stories' other members) and the raw
 engine: the very tantivy query object and arguments the library passed (captured from its first call),
 run as ``index.searcher().search(q, 10, ...)`` — no parsing, no hit assembly. The two are timed
 alternately. Reported: p50 / p99 in ms, ours / raw, the extra ms over raw (p50), the hit count (which
-shows the query's frequency class), the mean time of the library's stages (engine: build + tantivy + ids;
-stories: cluster lookups; cards: documents and summaries in one query (cards_sql) + snippets; similar: the
-stories' members), and the peak RSS of this process.
+shows the query's frequency class), the mean time of the library's stages (engine: the query built, and
+for the smart sort its search; stories: cluster lookups; cards: documents and summaries in one query
+(cards_sql) + snippets; similar: the stories' members), and the peak RSS of this process.
 
     python bench/bench_search.py                                  # reuses /tmp/assay-bench/store-200000
     python bench/bench_search.py --data-dir DIR --reps 300        # any existing data dir
@@ -131,7 +131,7 @@ def _stage_timers(ws) -> dict[str, list[float]]:
     """Wrap the searcher's stages (instance attributes only) to see where the library's time goes."""
     spent: dict[str, list[float]] = {}
     for obj, name, label in (
-        (ws.searcher, "_top", "engine"),  # build the query, tantivy, the ids of the top documents
+        (ws.searcher, "_rank", "engine"),  # build the query (the smart sort: and its one tantivy search)
         (ws.searcher, "_group", "stories"),  # the top documents' story clusters (collapsed search)
         (ws.searcher, "_hits", "cards"),  # documents + summaries (one query), snippets, excerpts
         (ws.store, "cards", "cards_sql"),

@@ -168,8 +168,6 @@ def _score(grades: list[int | None], ideal: list[float]) -> dict[str, float]:
 
 
 def topics(args) -> dict:
-    from assay.settings import Settings  # noqa: F401 (import check before the long build)
-
     judgments = Judgments(corpus.DATA / "zh_search_judged_dev.jsonl.gz", OURS)
     ws = _workspace(args.judged_dir, [corpus.DATA / f"{name}.jsonl.gz" for name in JUDGED_CORPORA])
     t = time.perf_counter()

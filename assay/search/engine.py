@@ -251,14 +251,9 @@ class Searcher:
         it is about the query or mentions it (``Hit.about``, ``Hit.aboutness``)."""
         t0 = time.perf_counter()
         sort = sort_name(sort)
-        _check(match, MATCHES, "match")
         if page < 1 or not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"page must be ≥ 1 and limit between 1 and {MAX_LIMIT}")
-        q = parse(query)
-        f = (filters or Filters()).written(q.filters, self.tz)
-        for t in f.doc_type or ():
-            _check(t, DOC_TYPES, "type")
-        used = ("most" if q.long else "all") if match == "auto" else match
+        q, f, used = self._read(query, filters, match)
         ranking = self._rank(q, f, used, sort, mentions)
         run = self._stories if collapse else self._page
         found = run(ranking, page, limit)
@@ -297,21 +292,16 @@ class Searcher:
         """The paragraphs that best answer the query across documents (the same syntax and filters as
         ``search``), best first, each with its document, number, page and the headings above it."""
         t0 = time.perf_counter()
-        _check(match, MATCHES, "match")
         if not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
-        q = parse(query)
-        f = (filters or Filters()).written(q.filters, self.tz)
-        for t in f.doc_type or ():
-            _check(t, DOC_TYPES, "type")
+        q, f, used = self._read(query, filters, match)
         terms = q.highlight_terms()
-        used = ("most" if q.long else "all") if match == "auto" else match
         want = max(MIN_DOCS, DOCS_PER_PASSAGE * limit)
-        ranking = _Ranking(self.index.searcher(), self.schema, self.build(q, f, used, None), "relevance")
+        ranking = self._rank(q, f, used, "relevance", False)
         ids, scores, _ = ranking.top(0, want)
         if not ids and match == "auto" and used == "all" and q.parts > 1:
             used = "any"
-            ranking = _Ranking(self.index.searcher(), self.schema, self.build(q, f, used, None), "relevance")
+            ranking = self._rank(q, f, used, "relevance", False)
             ids, scores, _ = ranking.top(0, want)
         passages: list[Passage] = []
         if ids and terms:
@@ -326,17 +316,16 @@ class Searcher:
                 texts = [r[0] for r in paras]
                 levels = [r[1] if len(r) > 1 else 0 for r in paras]
                 docs.append(((score or 0.0) / best, texts, {i for i, lv in enumerate(levels) if lv}))
-                meta.append((c, paras, levels))
+                meta.append((c, paras, heading_paths(levels)))
             seen: set[str] = set()
             for p in score_paragraphs(docs, terms, idf_of(ranking.searcher, terms)):
-                c, paras, levels = meta[p.doc]
+                c, paras, paths = meta[p.doc]
                 text = paras[p.index][0]
                 key = " ".join(text.split())
                 if key in seen:  # the same paragraph in a copy of the story
                     continue
                 seen.add(key)
                 exact = len(fold(text, any(t != t.upper() for t in terms))) == len(text)
-                path = heading_paths(levels)[p.index]
                 passages.append(
                     Passage(
                         doc_id=c[0],
@@ -350,7 +339,7 @@ class Searcher:
                         lang=c[8],
                         paragraph=p.index + 1,
                         page=paras[p.index][2] if len(paras[p.index]) > 2 else None,
-                        headings=[paras[j][0] for j in path],
+                        headings=[paras[j][0] for j in paths[p.index]],
                         score=round(p.score, 4),
                         text=text,
                         highlights=[(a, b) for a, b, _ in p.spans] if exact else [],
@@ -362,6 +351,16 @@ class Searcher:
         return PassageResult(
             query, passages, ranking.total, used, took, {k: list(v) for k, v in q.filters.items()}, list(q.notes)
         )
+
+    def _read(self, query: str, filters: Filters | None, match: str) -> tuple[ParsedQuery, Filters, str]:
+        """The parsed query, the filters with those written in it, and the match mode to run it in (``auto``:
+        ``most`` for a long query, else ``all``). Raises QueryError."""
+        _check(match, MATCHES, "match")
+        q = parse(query)
+        f = (filters or Filters()).written(q.filters, self.tz)
+        for t in f.doc_type or ():
+            _check(t, DOC_TYPES, "type")
+        return q, f, ("most" if q.long else "all") if match == "auto" else match
 
     def _rank(self, q: ParsedQuery, f: Filters, match: str, sort: str, mentions: bool) -> _Ranking:
         searcher = self.index.searcher()
@@ -532,21 +531,17 @@ class _Ranking:
             keys = [self._keys[i] for i in picked]
         else:
             skip = self._skip
-            ahead = len(skip)  # the skipped ones may all come first
             by = {"order_by_field": "newest"} if self.order == "newest" else {}
-            start = 0 if skip else offset
-            res = self.searcher.search(
-                self.query, count + ahead + (offset if skip else 0), count=not self._counted, offset=start, **by
-            )
+            if skip:  # read from the top, as deep as the skipped ones could reach, and leave them out
+                res = self.searcher.search(self.query, offset + count + len(skip), count=not self._counted, **by)
+                hits = [(k, a) for k, a in res.hits if (a.segment_ord, a.doc) not in skip][offset : offset + count]
+            else:
+                res = self.searcher.search(self.query, count, count=not self._counted, offset=offset, **by)
+                hits = res.hits
             if not self._counted:
                 self.total, self._counted = res.count, True
                 if self.listing == "all":
                     self.size = self.total
-            hits = res.hits
-            if skip:
-                hits = [(k, a) for k, a in hits if (a.segment_ord, a.doc) not in skip][offset : offset + count]
-            else:
-                hits = hits[:count]
             addrs = [a for _, a in hits]
             if self.order == "newest":
                 scores = [None] * len(hits)
