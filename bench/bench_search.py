@@ -10,7 +10,8 @@ run as ``index.searcher().search(q, 10, ...)`` — no parsing, no hit assembly. 
 alternately. Reported: p50 / p99 in ms, ours / raw, the extra ms over raw (p50), the hit count (which
 shows the query's frequency class), the mean time of the library's stages (engine: the query built, and
 for the smart sort its search; stories: cluster lookups; cards: documents and summaries in one query
-(cards_sql) + snippets; similar: the stories' members), and the peak RSS of this process.
+(cards_sql) + snippets; similar: the stories' members; lookup, inside engine: a pasted text's best matches
+read and reordered), and the peak RSS of this process.
 
     python bench/bench_search.py                                  # reuses /tmp/assay-bench/store-200000
     python bench/bench_search.py --data-dir DIR --reps 300        # any existing data dir
@@ -63,6 +64,12 @@ QUERIES = [
     ("filter", "发展", {"filters": {"lang": ["zh"], "doc_type": ["news"]}}),
     ("page2", "中国", {"page": 2}),
     ("page2", "稀土", {"page": 2}),
+    # pasted text (a long query: relevance order, its best matches reordered by the text they hold, for
+    # smart and relevance; latest lists every match by time)
+    ("lookup", "世卫组织：全球累计新冠确诊病例达3.5695亿例", {}),
+    ("lookup", "国家网信办发布互联网信息服务深度合成管理规定征求意见稿", {}),
+    ("lookup", "美联储为什么加息以及对A股有什么影响", {}),
+    ("lookup", "Oil prices rose after OPEC agreed to cut production in March", {}),
 ]
 
 
@@ -132,6 +139,7 @@ def _stage_timers(ws) -> dict[str, list[float]]:
     spent: dict[str, list[float]] = {}
     for obj, name, label in (
         (ws.searcher, "_rank", "engine"),  # build the query (the smart sort: and its one tantivy search)
+        (ws.searcher, "_lookup", "lookup"),  # a long query's best matches read and reordered (within engine)
         (ws.searcher, "_group", "stories"),  # the top documents' story clusters (collapsed search)
         (ws.searcher, "_hits", "cards"),  # documents + summaries (one query), snippets, excerpts
         (ws.store, "cards", "cards_sql"),

@@ -4,8 +4,9 @@ question terms, title weighted), with the default ``match`` (a question is a lon
 must match, with proximity and coverage boosts), and as passages (the gold paragraph among the first five).
 
 Measured 2026-11-22 with match=any: nDCG@10 0.974, Recall@10 0.992, MRR@10 0.968; 2026-12-02 with the default
-match: nDCG@10 0.979, and passages Recall@5 0.990 (BM25 over the paragraphs 0.991, bench/eval_search.py).
-Floors sit just under.
+match: nDCG@10 0.979, and passages Recall@5 0.990 (BM25 over the paragraphs 0.991, bench/eval_search.py);
+2026-12-07, with a question's best matches reordered by the text they hold as written (assay/search/lookup.py):
+default match 0.981, match=any 0.984. Floors sit just under.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from conftest import REPO, data_file, ingest, make_settings
 
 from assay.workspace import Workspace
 
-FLOORS = {"ndcg@10": 0.96, "recall@10": 0.985, "mrr@10": 0.95}
-DEFAULT_FLOORS = {"ndcg@10": 0.965, "recall@10": 0.985}
+FLOORS = {"ndcg@10": 0.975, "recall@10": 0.985, "mrr@10": 0.95}
+DEFAULT_FLOORS = {"ndcg@10": 0.975, "recall@10": 0.985}
 PASSAGES_RECALL5 = 0.98
 
 

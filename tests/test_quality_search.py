@@ -8,7 +8,9 @@
 3. A pasted headline finds its article: FinNA summaries → their flash (titles dropped), nDCG@10.
 
 Measured 2026-12-02 on this code: default page P@10 1.000 (share graded 2: 0.900, every card judged,
-newest first); relevance nDCG@10 0.983; known item 0.929 (plain BM25 0.920 in the same run). Floors sit under.
+newest first); relevance nDCG@10 0.983; known item 0.929 (plain BM25 0.920 in the same run); 2026-12-07, with
+a lookup's best matches reordered by the text they hold as written (assay/search/lookup.py): known item
+0.940. Floors sit under.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ CORPORA = [
     "zh_broker_reports_pdf_text",
     "en_summ_ectsum",
 ]
-FLOORS = {"smart_p10": 0.95, "smart_judged": 0.95, "relevance_ndcg10": 0.95, "known_ndcg10": 0.915}
+FLOORS = {"smart_p10": 0.95, "smart_judged": 0.95, "relevance_ndcg10": 0.95, "known_ndcg10": 0.93}
 
 
 def _jsonl(path) -> list[dict]:

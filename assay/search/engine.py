@@ -20,6 +20,7 @@ from ..summarize.base import TEMPLATE_VERSION
 from ..text.normalize import fold
 from .days import parse_day
 from .index import FullTextIndex
+from .lookup import READ_CHARS, RERANK, Candidate, rescore
 from .passages import DOCS_PER_PASSAGE, MIN_DOCS, heading_paths, idf_of, score_paragraphs
 from .query import Alternative, ParsedQuery, compound_parts, parse
 from .snippets import excerpt_of, snippet_of
@@ -296,12 +297,12 @@ class Searcher:
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
         q, f, used = self._read(query, filters, match)
         terms = q.highlight_terms()
-        want = max(MIN_DOCS, DOCS_PER_PASSAGE * limit)
-        ranking = self._rank(q, f, used, "relevance", False)
+        want = max(MIN_DOCS, DOCS_PER_PASSAGE * limit)  # paragraphs score themselves: no lookup reorder
+        ranking = self._rank(q, f, used, "relevance", False, lookup=False)
         ids, scores, _ = ranking.top(0, want)
         if not ids and match == "auto" and used == "all" and q.parts > 1:
             used = "any"
-            ranking = self._rank(q, f, used, "relevance", False)
+            ranking = self._rank(q, f, used, "relevance", False, lookup=False)
             ids, scores, _ = ranking.top(0, want)
         passages: list[Passage] = []
         if ids and terms:
@@ -362,14 +363,37 @@ class Searcher:
             _check(t, DOC_TYPES, "type")
         return q, f, ("most" if q.long else "all") if match == "auto" else match
 
-    def _rank(self, q: ParsedQuery, f: Filters, match: str, sort: str, mentions: bool) -> _Ranking:
+    def _rank(self, q: ParsedQuery, f: Filters, match: str, sort: str, mentions: bool, lookup: bool = True) -> _Ranking:
         searcher = self.index.searcher()
         tq = self.build(q, f, match, searcher)
         if sort == "latest" or not q.positive:  # no words (filters only): every match is as much about them
             return _Ranking(searcher, self.schema, tq, "newest")
         if sort == "relevance" or q.long:  # a pasted headline or sentence is a lookup: best matches first
-            return _Ranking(searcher, self.schema, tq, "relevance")
+            ranking = _Ranking(searcher, self.schema, tq, "relevance")
+            if q.long and lookup:
+                self._lookup(ranking, q.text)
+            return ranking
         return _smart(searcher, self.schema, tq, mentions=mentions)
+
+    def _lookup(self, ranking: _Ranking, text: str) -> None:
+        """A long query's best ``RERANK`` matches, reordered by how much of its text each holds as written
+        (``lookup.rescore``); the ranking lists them first, then the engine's order."""
+        searcher = ranking.searcher
+        res = searcher.search(ranking.query, RERANK, count=True)
+        ranking.total = ranking.size = res.count
+        ranking._counted = True
+        if not res.hits:
+            return
+        ids = [searcher.doc(a)["id"][0] for _, a in res.hits]
+        cards = self.store.cards(ids, (), TEMPLATE_VERSION)
+        cands = []
+        for doc_id, (score, _) in zip(ids, res.hits, strict=True):
+            c = cards.get(doc_id)
+            cands.append(Candidate(float(score), _lead(c[2], orjson.loads(c[9])) if c else ""))
+        new = rescore(text, cands)
+        order = sorted(range(len(new)), key=lambda i: -new[i])
+        ranking._head = [(new[i], res.hits[i][1]) for i in order]
+        ranking._best = new[order[0]]
 
     def _page(self, ranking: _Ranking, page: int, limit: int) -> _Page:
         ids, scores, _ = ranking.top((page - 1) * limit, limit)
@@ -517,6 +541,7 @@ class _Ranking:
         self._keys: list[int] = []
         self._order: np.ndarray | None = None  # the listing's order of _addrs (smart sort)
         self._skip: set[tuple[int, int]] = set()  # addresses left out of an engine-ordered listing
+        self._head: list | None = None  # (score, address) of the top matches in a reordered order (lookups)
         self._counted = False
 
     def top(self, offset: int, count: int) -> tuple[list[str], list[float | None], list[int] | None]:
@@ -529,6 +554,14 @@ class _Ranking:
             addrs = [self._addrs[i] for i in picked]
             scores = [float(self._scores[i]) for i in picked]
             keys = [self._keys[i] for i in picked]
+        elif self._head is not None:  # the reordered head, then the engine's order past it
+            hits = self._head[offset : offset + count]
+            start = max(offset, len(self._head))
+            if offset + count > start and self.total > start:
+                res = self.searcher.search(self.query, offset + count - start, count=False, offset=start)
+                hits = hits + [(float(k), a) for k, a in res.hits]
+            addrs = [a for _, a in hits]
+            scores = [k for k, _ in hits]
         else:
             skip = self._skip
             by = {"order_by_field": "newest"} if self.order == "newest" else {}
@@ -598,6 +631,17 @@ def _smart(searcher: tantivy.Searcher, schema: tantivy.Schema, tq: Query, mentio
         r.size = n
     r.total, r.about, r._best = res.count, n, best
     return r
+
+
+def _lead(title: str, paras: list) -> str:
+    """A document's title and as much of its body as a lookup reads."""
+    out, n = [title or ""], len(title or "")
+    for p in paras:  # [text] or [text, heading level or 0, page]
+        if n >= READ_CHARS:
+            break
+        out.append(p[0])
+        n += len(p[0]) + 1
+    return "\n".join(out)
 
 
 def most_needed(parts: int) -> int:
