@@ -237,6 +237,8 @@ class SearchResult:
     query_filters: dict[str, list[str]] = field(default_factory=dict)  # filters taken from the query text
     long_query: bool = False  # ranked over most of its words (a pasted headline or sentence)
     notes: list[str] = field(default_factory=list)  # how the query was read, where it may surprise
+    mode: str = "keywords"  # keywords | semantic | hybrid: what was searched (the query's own mode when auto)
+    translation: dict | None = None  # hybrid: the spans searched in the other language (Translation.as_dict)
 
 
 @dataclass(slots=True)
@@ -281,6 +283,7 @@ class SavedSearch:
     sort: str = "smart"  # smart | latest | relevance ("newest", from before the smart sort, is latest)
     id: int | None = None
     created_at: datetime | None = None
+    mode: str = "auto"  # keywords | hybrid | auto
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -289,6 +292,7 @@ class SavedSearch:
             "query": self.query,
             "filters": self.filters,
             "sort": self.sort,
+            "mode": self.mode,
             "created_at": self.created_at.isoformat() if self.created_at else None,
         }
 

@@ -363,3 +363,24 @@ def test_a_search_saved_before_the_smart_sort_still_runs(client, ws):
         client.delete(f"/api/searches/{new['id']}")
     finally:
         ws.store.delete_saved_search(old.id)
+
+
+def test_english_search_says_what_it_searched_and_saved_searches_keep_the_mode(client):
+    r = client.get("/api/search", params={"q": "rare earth export controls"}).json()
+    assert r["mode"] == "hybrid" and r["translation"]["from"] == "rare earth export controls"
+    assert r["translation"]["query"].startswith("稀土") and any(h["lang"] == "zh" for h in r["hits"])
+    kw = client.get("/api/search", params={"q": "rare earth export controls", "mode": "keywords"}).json()
+    assert kw["mode"] == "keywords" and kw["translation"] is None
+    assert all(h["lang"] == "en" for h in kw["hits"])
+    zh = client.get("/api/search", params={"q": "稀土"}).json()
+    assert zh["mode"] == "keywords" and zh["translation"] is None
+    bad = client.get("/api/search", params={"q": "x", "mode": "telepathy"})
+    assert bad.status_code in (400, 422)
+    saved = client.post(
+        "/api/searches", json={"name": "rare earths, English", "query": "rare earth", "mode": "keywords"}
+    )
+    assert saved.status_code == 201 and saved.json()["mode"] == "keywords"
+    run = client.get(f"/api/searches/{saved.json()['id']}").json()
+    assert run["result"]["mode"] == "keywords" and run["result"]["translation"] is None
+    assert client.post("/api/searches", json={"name": "x", "query": "y", "mode": "telepathy"}).status_code == 400
+    client.delete(f"/api/searches/{saved.json()['id']}")

@@ -239,3 +239,20 @@ def test_search_page_says_while_summaries_are_made_again(client):
         page = client.get("/", params={"q": "稀土"})
         assert "Making summaries again after an upgrade: 120 of 300 done" in page.text
         assert client.get("/api/health").json()["summaries_renewed"] == {"done": 120, "of": 300}
+
+
+def test_english_query_page_shows_what_it_searched_and_the_mode_switch(client):
+    page = client.get("/", params={"q": "rare earth export controls"}).text
+    box = re.search(r'<form class="note translation"[^>]*>(.*?)</form>', page, re.S)
+    assert box, "the translation line is missing"
+    edit = re.search(r'<input name="q" value="([^"]+)"', box.group(1)).group(1)
+    assert edit.startswith("稀土") and "rare earth export controls" in box.group(1)
+    assert '<input type="hidden" name="mode" value="keywords">' in box.group(1)
+    assert page.count("<mark>稀土</mark>") >= 5  # Chinese cards, their words highlighted
+    switch = re.search(r'<span class="sort mode"[^>]*>(.*?)</span>', page, re.S).group(1)
+    keywords = re.search(r'<a href="([^"]+)">Keywords</a>', switch).group(1).replace("&amp;", "&")
+    assert 'aria-current="true">Both languages' in switch and "mode=keywords" in keywords
+    plain = client.get(keywords).text
+    assert 'class="note translation"' not in plain and "<mark>稀土</mark>" not in plain
+    edited = client.get("/", params={"q": edit, "mode": "keywords"}).text
+    assert cards(edited) and 'class="note translation"' not in edited

@@ -77,6 +77,14 @@ def search(
     collapse: Annotated[
         bool, Query(description="one hit per story, its other copies under 'similar'; false lists every document")
     ] = True,
+    mode: Annotated[
+        Literal["auto", "keywords", "hybrid"],
+        Query(
+            description="keywords: the words as written; hybrid: also in the other language (rare earth ↔ 稀土; "
+            "`translation` says what was searched); auto: keywords for a Chinese query, hybrid for an English or "
+            "mixed one"
+        ),
+    ] = "auto",
 ) -> Response:
     as_of_dt = service.parse_as_of(as_of) or service.now_utc()
     tz = ws.settings.tz
@@ -84,7 +92,16 @@ def search(
         tz, source=source, doc_type=doc_type, lang=lang, since=since, until=until, as_of=as_of_dt
     )
     result = service.search(
-        ws, q, filters, sort=sort, page=page, limit=limit, match=match, collapse=collapse, mentions=mentions
+        ws,
+        q,
+        filters,
+        sort=sort,
+        page=page,
+        limit=limit,
+        match=match,
+        collapse=collapse,
+        mentions=mentions,
+        mode=mode,
     )
     out = render.result_json(result)
     out["as_of"] = as_of_dt.isoformat()
@@ -219,15 +236,18 @@ def saved_searches(ws: Ws) -> dict[str, Any]:
     return {"searches": [s.to_dict() for s in ws.store.saved_searches()]}
 
 
-@router.post("/searches", summary="Save a search: {name, query, filters, sort}", status_code=201, dependencies=[Writer])
+@router.post(
+    "/searches", summary="Save a search: {name, query, filters, sort, mode}", status_code=201, dependencies=[Writer]
+)
 def create_saved_search(
     ws: Ws,
     name: Annotated[str, Body()],
     query: Annotated[str, Body()] = "",
     filters: Annotated[dict[str, Any] | None, Body()] = None,
     sort: Annotated[str, Body()] = "smart",
+    mode: Annotated[str, Body()] = "auto",
 ) -> dict[str, Any]:
-    saved = service.saved_search(name, query, filters, sort)
+    saved = service.saved_search(name, query, filters, sort, mode)
     return ws.store.save_search(saved).to_dict()
 
 
@@ -235,7 +255,7 @@ def create_saved_search(
 def run_saved_search(ws: Ws, search_id: int, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> dict[str, Any]:
     saved = ws.store.saved_search(search_id)
     filters = service.make_filters(ws.settings.tz, **saved.filters, as_of=service.now_utc())
-    result = service.search(ws, saved.query, filters, sort=saved.sort, limit=limit)
+    result = service.search(ws, saved.query, filters, sort=saved.sort, limit=limit, mode=saved.mode)
     return {"search": saved.to_dict(), "result": render.result_json(result)}
 
 

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import AssayError
 from ..settings import Settings
+from ..text.lexicon import lexicon
 from ..workspace import Workspace
 from .auth import is_loopback
 
@@ -135,6 +136,9 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAP
         stop_renewal = start_summary_renewal(ws)
         stop = start_summary_worker(ws, settings)
         stop_fetch = start_fetch_poller(ws, settings)
+        # the cross-lingual lexicon (CC-CEDICT: ~1.5 s to read) is read in the background, so that the first
+        # English query does not wait for it; Chinese queries never need it
+        threading.Thread(target=lexicon, name="assay-lexicon", daemon=True).start()
         yield
         if stop_stories is not None:
             stop_stories()

@@ -195,6 +195,14 @@ class _QueryCommand(click.Command):
     help="all terms, most of them, any term, or auto: all (falling back to any when nothing matches), most for a "
     "long query (a pasted headline or sentence).",
 )
+@click.option(
+    "--mode",
+    type=click.Choice(["auto", "keywords", "hybrid"]),
+    default="auto",
+    show_default=True,
+    help="keywords: the words as written; hybrid: also in the other language (rare earth ↔ 稀土, from a finance "
+    "glossary and CC-CEDICT); auto: keywords for a Chinese query, hybrid for an English or mixed one.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option(
@@ -215,6 +223,7 @@ def search(
     page,
     limit,
     match,
+    mode,
     fmt,
     as_json,
     no_collapse,
@@ -244,6 +253,7 @@ def search(
                 match=match,
                 collapse=not no_collapse,
                 mentions=mentions,
+                mode=mode,
             )
     except AssayError as exc:
         _fail(exc)

@@ -132,11 +132,20 @@ def result_header(result: SearchResult) -> str:
         line += "\n(no document holds every term; showing documents that match any of them)"
     elif result.long_query:
         line += "\n(a long query: documents that match most of its words, best first)"
+    if result.translation:
+        line += "\n(" + translation_line(result.translation) + ")"
     if result.query_filters:
         line += "\n(filters taken from the query: " + query_filters_text(result.query_filters) + ")"
     for note in result.notes:
         line += f"\n({note})"
     return line
+
+
+def translation_line(t: dict) -> str:
+    """``searched 稀土 出口管制 for rare earth export controls (rare earth → 稀土; export controls → 出口管制 or
+    出口管控)``: what a hybrid query was searched as, each span's renderings after the arrow."""
+    spans = "; ".join(f"{s['words']} → {' or '.join(s['as'])}" for s in t["spans"] if s["as"])
+    return f"searched {t['query']} for {t['from']}: {spans}, and the words as written"
 
 
 def query_filters_text(filters: dict[str, list[str]]) -> str:
@@ -257,6 +266,8 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         "query_filters": result.query_filters,
         "long_query": result.long_query,
         "notes": result.notes,
+        "mode": result.mode,
+        "translation": result.translation,
         "hits": [hit_json(h) for h in result.hits],
     }
 

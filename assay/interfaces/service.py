@@ -21,6 +21,7 @@ from ..model import DOC_TYPES, Document, PassageResult, SavedSearch, SearchResul
 from ..search.engine import MATCHES, SORT_ALIASES, SORTS, Filters, parse_day, sort_name
 from ..workspace import Workspace
 
+SEARCH_MODES = ("auto", "keywords", "hybrid")  # what saved searches and the interfaces offer
 MAX_SAVED_NAME = 100
 FILTER_KEYS = ("source", "doc_type", "lang", "since", "until")
 
@@ -79,12 +80,21 @@ def search(
     match: str = "auto",
     collapse: bool = True,
     mentions: bool = False,
+    mode: str = "auto",
 ) -> SearchResult:
     """A page of results; with ``collapse`` (the default) one per story, its copies listed under it. The smart
     sort lists the documents about the query, newest first, and counts the ones that only mention it
-    (``mentions`` lists those instead)."""
+    (``mentions`` lists those instead). ``mode``: keywords, hybrid (also in the other language) or auto."""
     return ws.searcher.search(
-        query, sort=sort, filters=filters, page=page, limit=limit, match=match, collapse=collapse, mentions=mentions
+        query,
+        sort=sort,
+        filters=filters,
+        page=page,
+        limit=limit,
+        match=match,
+        collapse=collapse,
+        mentions=mentions,
+        mode=mode,
     )
 
 
@@ -267,7 +277,9 @@ def fetch_sources(ws: Workspace, keys: list[str] | None = None, stop: threading.
 
 
 # -- saved searches -----------------------------------------------------------------------------------
-def saved_search(name: str, query: str, filters: dict[str, Any] | None = None, sort: str = "smart") -> SavedSearch:
+def saved_search(
+    name: str, query: str, filters: dict[str, Any] | None = None, sort: str = "smart", mode: str = "auto"
+) -> SavedSearch:
     """A validated saved search (not yet stored). Raises InputError naming the bad field."""
     name = (name or "").strip()
     if not name:
@@ -289,12 +301,14 @@ def saved_search(name: str, query: str, filters: dict[str, Any] | None = None, s
         elif _values(value):
             clean[key] = _values(value)
     make_filters(UTC, **clean)  # unknown document types fail here
-    return SavedSearch(name=name, query=(query or "").strip(), filters=clean, sort=sort)
+    if mode not in SEARCH_MODES:
+        raise InputError(f"mode: one of {', '.join(SEARCH_MODES)}")
+    return SavedSearch(name=name, query=(query or "").strip(), filters=clean, sort=sort, mode=mode)
 
 
 def saved_search_params(saved: SavedSearch) -> dict[str, Any]:
     """The search-page parameters that run a saved search (q, sort and the filters)."""
-    params: dict[str, Any] = {"q": saved.query, "sort": saved.sort}
+    params: dict[str, Any] = {"q": saved.query, "sort": saved.sort, "mode": saved.mode}
     for key, value in saved.filters.items():
         params["type" if key == "doc_type" else key] = value
     return params
@@ -303,6 +317,7 @@ def saved_search_params(saved: SavedSearch) -> dict[str, Any]:
 __all__ = [
     "MATCHES",
     "SORTS",
+    "SEARCH_MODES",
     "SORT_ALIASES",
     "sort_name",
     "DocumentView",

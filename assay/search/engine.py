@@ -17,19 +17,23 @@ from ..errors import QueryError
 from ..model import DOC_TYPES, Hit, Passage, PassageResult, SearchResult, Section, Summary
 from ..store.sqlite import read_summary
 from ..summarize.base import TEMPLATE_VERSION
+from ..text.lexicon import lexicon
 from ..text.normalize import fold
+from ..text.segment import query_terms
 from .days import parse_day
 from .index import FullTextIndex
 from .lookup import READ_CHARS, RERANK, Candidate, rescore
 from .passages import DOCS_PER_PASSAGE, MIN_DOCS, heading_paths, idf_of, score_paragraphs
 from .query import Alternative, ParsedQuery, compound_parts, parse
 from .snippets import excerpt_of, snippet_of
+from .translate import Translation, mostly_english, translate
 
 TITLE_BOOST = 2.0
 SUB_BOOST = 0.7
 SORTS = ("smart", "latest", "relevance")
 SORT_ALIASES = {"newest": "latest"}  # the name of ``latest`` before the smart sort (saved searches, links)
 MATCHES = ("auto", "all", "most", "any")
+MODES = ("auto", "keywords", "semantic", "hybrid")  # auto: keywords for a Chinese query, else hybrid
 ABOUT = 0.5  # a match is about the query when its score is at least this share of the best match's
 MAX_ABOUT = 5000  # the smart sort reads this many top matches (a query with more about it: newest of these)
 MAX_LIMIT = 200
@@ -185,6 +189,9 @@ class Searcher:
             clauses += [(Occur.Should, c) for c in self._coverage(q.terms, searcher)]
         else:
             clauses = [(Occur.Must, Query.boolean_query([(Occur.Should, c) for c in positive]))]
+        if q.optional:  # (hybrid: words with no rendering in the other language)
+            optional = [(Occur.Should, self._term(t, title_boost)) for t in q.optional]
+            clauses = clauses + optional if positive else [(Occur.Must, Query.boolean_query(optional))]
         clauses += [(Occur.MustNot, self._term(t)) for t in q.excluded]
         clauses += [(Occur.MustNot, self._phrase(p)) for p in q.excluded_phrases]
         clauses += self._filters(f, searcher)
@@ -244,17 +251,23 @@ class Searcher:
         with_summaries: bool = True,
         collapse: bool = True,
         mentions: bool = False,
+        mode: str = "auto",
     ) -> SearchResult:
         """One page of hits. ``sort`` is ``smart`` (newest first among the documents that are about the query;
         the matches that only mention it are counted, and listed instead with ``mentions``), ``latest`` (every
         match, newest first) or ``relevance``. With ``collapse``, one hit per story cluster (its representative
         when that matches too), listing the story's other documents in ``Hit.similar``. Every hit says whether
-        it is about the query or mentions it (``Hit.about``, ``Hit.aboutness``)."""
+        it is about the query or mentions it (``Hit.about``, ``Hit.aboutness``). ``mode``: ``keywords`` (the
+        words as written), ``hybrid`` (also in the other language: rare earth ↔ 稀土) or ``auto`` (keywords for
+        a Chinese query, hybrid for an English or mixed one)."""
         t0 = time.perf_counter()
         sort = sort_name(sort)
         if page < 1 or not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"page must be ≥ 1 and limit between 1 and {MAX_LIMIT}")
         q, f, used = self._read(query, filters, match)
+        mode, q, translation = self._translated(q, mode)
+        if translation is not None and match == "auto":
+            used = "most" if q.long else "all"
         ranking = self._rank(q, f, used, sort, mentions)
         run = self._stories if collapse else self._page
         found = run(ranking, page, limit)
@@ -285,6 +298,8 @@ class Searcher:
             query_filters={k: list(v) for k, v in q.filters.items()},
             long_query=q.long,
             notes=list(q.notes),
+            mode=mode,
+            translation=translation.as_dict() if translation else None,
         )
 
     def passages(
@@ -363,6 +378,24 @@ class Searcher:
             _check(t, DOC_TYPES, "type")
         return q, f, ("most" if q.long else "all") if match == "auto" else match
 
+    def _translated(self, q: ParsedQuery, mode: str) -> tuple[str, ParsedQuery, Translation | None]:
+        """The mode a query runs in and, in hybrid mode, the query with its words in both languages."""
+        _check(mode, MODES, "mode")
+        if mode == "semantic":
+            raise QueryError("semantic mode needs document vectors, which this version does not build yet")
+        if mode == "auto":
+            mode = "hybrid" if mostly_english(q.text) else "keywords"
+        if mode != "hybrid":
+            return mode, q, None
+        searcher = self.index.searcher()
+
+        def known(text: str) -> int:
+            terms = query_terms(text)
+            return min((searcher.doc_freq("body", t) for t in terms), default=0)
+
+        q, translation = translate(q, lexicon(), known)
+        return mode, q, translation
+
     def _rank(self, q: ParsedQuery, f: Filters, match: str, sort: str, mentions: bool, lookup: bool = True) -> _Ranking:
         searcher = self.index.searcher()
         tq = self.build(q, f, match, searcher)
@@ -370,7 +403,7 @@ class Searcher:
             return _Ranking(searcher, self.schema, tq, "newest")
         if sort == "relevance" or q.long:  # a pasted headline or sentence is a lookup: best matches first
             ranking = _Ranking(searcher, self.schema, tq, "relevance")
-            if q.long and lookup:
+            if q.long and lookup and not q.translated:  # (a lookup reads the text in its own language)
                 self._lookup(ranking, q.text)
             return ranking
         return _smart(searcher, self.schema, tq, mentions=mentions)

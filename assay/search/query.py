@@ -67,18 +67,20 @@ class ParsedQuery:
     any_of: list[list[Alternative]] = field(default_factory=list)  # each: one of its alternatives must match
     filters: dict[str, list[str]] = field(default_factory=dict)  # Filters field → values written in the query
     notes: list[str] = field(default_factory=list)  # what was read otherwise than it may look (for the page)
+    translated: list = field(default_factory=list)  # Renderings of its plain words into the other language
+    optional: list[str] = field(default_factory=list)  # terms that add to a match's score but need not match
 
     @property
     def positive(self) -> bool:
-        return bool(self.terms or self.phrases or self.any_of)
+        return bool(self.terms or self.phrases or self.any_of or self.optional)
 
     @property
     def long(self) -> bool:
         """A pasted headline, sentence or question rather than a few keywords: ranked over all its words
         (most of which must match), not a strict AND."""
-        if self.any_of:
+        if self.any_of and not self.translated:
             return False
-        words = len(self.terms) + len(self.phrases)
+        words = len(self.terms) + len(self.phrases) + (len(self.any_of) if self.translated else 0)
         return words >= LONG_QUERY or (words >= 2 and _is_question(self.text))
 
     @property
@@ -95,7 +97,7 @@ class ParsedQuery:
                 out.extend(alt.terms)
                 for p in alt.phrases:
                     out.extend(p)
-        return list(dict.fromkeys(out))
+        return list(dict.fromkeys(out + self.optional))
 
 
 def parse(text: str) -> ParsedQuery:
@@ -178,6 +180,20 @@ def _parse(text: str, or_words: bool) -> ParsedQuery:
         q.terms = q.terms[: max(room, 0)]
         q.notes.append(f"a long text: its first {MAX_TERMS} words were searched")
     return q
+
+
+def plain_words(text: str) -> tuple[list[str], str]:
+    """The words of a query that are neither quoted, excluded, a filter nor OR, in order, and the query
+    without them (what a translation leaves as written)."""
+    text = (text or "").strip().replace("“", '"').replace("”", '"')
+    words, rest = [], []
+    for m in _PART.finditer(text):
+        neg_filter, key, quoted, neg_phrase, phrase, neg_word, word = m.groups()
+        if word is not None and not neg_word and ":" not in word and word not in OR_WORDS and word != "*":
+            words.append(word)
+        else:
+            rest.append(m.group(0))
+    return words, " ".join(rest)
 
 
 def _not_a_filter(key: str, value: str, negated: bool) -> str | None:

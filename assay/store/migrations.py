@@ -174,4 +174,8 @@ MIGRATIONS: list[str] = [
     DELETE FROM clusters;
     UPDATE documents SET cluster_id = NULL WHERE cluster_id IS NOT NULL;
     """,
+    # a saved search keeps its mode (keywords | hybrid | auto: assay/search/translate.py)
+    """
+    ALTER TABLE saved_searches ADD COLUMN mode TEXT NOT NULL DEFAULT 'auto';
+    """,
 ]

@@ -637,8 +637,15 @@ class SqliteStore(QueueMixin, WebMixin):
         try:
             with self._lock:
                 cur = self.db.execute(
-                    "INSERT INTO saved_searches (name, query, filters, sort, created_at) VALUES (?,?,?,?,?)",
-                    (saved.name, saved.query, json.dumps(saved.filters, ensure_ascii=False), saved.sort, now),
+                    "INSERT INTO saved_searches (name, query, filters, sort, mode, created_at) VALUES (?,?,?,?,?,?)",
+                    (
+                        saved.name,
+                        saved.query,
+                        json.dumps(saved.filters, ensure_ascii=False),
+                        saved.sort,
+                        saved.mode,
+                        now,
+                    ),
                 )
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"a saved search named {saved.name!r} already exists") from exc
@@ -668,7 +675,7 @@ class SqliteStore(QueueMixin, WebMixin):
 
 
 _KEY_COLUMNS = "id, name, prefix, created_at, last_used_at, revoked_at"
-_SAVED_COLUMNS = "id, name, query, filters, sort, created_at"
+_SAVED_COLUMNS = "id, name, query, filters, sort, mode, created_at"
 
 
 def _when(value: str | None) -> datetime | None:
@@ -681,5 +688,5 @@ def _api_key(row: tuple) -> ApiKey:
 
 
 def _saved(row: tuple) -> SavedSearch:
-    id_, name, query, filters, sort, created = row
-    return SavedSearch(name, query, json.loads(filters), sort, id_, datetime.fromisoformat(created))
+    id_, name, query, filters, sort, mode, created = row
+    return SavedSearch(name, query, json.loads(filters), sort, id_, datetime.fromisoformat(created), mode)

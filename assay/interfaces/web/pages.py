@@ -96,6 +96,7 @@ class SearchForm:
     as_of: str = ""
     collapse: bool = True  # one card per story
     mentions: bool = False  # smart sort: the documents that only mention the query
+    mode: str = "auto"  # keywords | hybrid | auto (keywords for Chinese, hybrid for English or mixed)
 
     def params(self, **override: Any) -> list[tuple[str, str]]:
         values = {
@@ -110,12 +111,14 @@ class SearchForm:
             "as_of": self.as_of,
             "collapse": "" if self.collapse else "0",
             "mentions": "1" if self.mentions else "",
+            "mode": self.mode,
         }
         values.update(override)
         out = []
         for key, value in values.items():
             for v in value if isinstance(value, list) else [value]:
-                if v not in ("", None) and not (key == "page" and v == 1) and not (key == "sort" and v == "smart"):
+                default = (key, v) in (("page", 1), ("sort", "smart"), ("mode", "auto"))
+                if v not in ("", None) and not default:
                     out.append((key, str(v)))
         return out
 
@@ -139,9 +142,10 @@ def search_page(
     as_of: str = "",
     collapse: bool = True,
     mentions: bool = False,
+    mode: str = "auto",
 ) -> HTMLResponse:
     form = SearchForm(
-        q, sort, _clean(source), _clean(doc_type), _clean(lang), since, until, page, as_of, collapse, mentions
+        q, sort, _clean(source), _clean(doc_type), _clean(lang), since, until, page, as_of, collapse, mentions, mode
     )
     try:
         form.sort = service.sort_name(sort)  # a link from before the smart sort (sort=newest) is latest
@@ -157,7 +161,15 @@ def search_page(
             as_of=as_of_dt,
         )
         result = service.search(
-            ws, q, filters, sort=form.sort, page=page, limit=PAGE_SIZE, collapse=collapse, mentions=mentions
+            ws,
+            q,
+            filters,
+            sort=form.sort,
+            page=page,
+            limit=PAGE_SIZE,
+            collapse=collapse,
+            mentions=mentions,
+            mode=mode,
         )
     except QueryError as exc:
         return _search_response(request, form, None, exc.message, 400)
@@ -185,6 +197,8 @@ def _search_response(request: Request, form: SearchForm, result, error: str | No
         relevance_url=form.url(sort="relevance", page=1, as_of="", mentions=""),
         mentions_url=form.url(page=1, mentions="1"),
         about_url=form.url(page=1, mentions=""),
+        keywords_url=form.url(mode="keywords", page=1, as_of=""),
+        hybrid_url=form.url(mode="hybrid", page=1, as_of=""),
         query_filters=render.query_filters_text(result.query_filters) if result is not None else "",
         collapse_url=form.url(collapse="", page=1, as_of=""),
         all_copies_url=form.url(collapse="0", page=1, as_of=""),
@@ -228,10 +242,12 @@ def workflows_page(
     lang: Many = None,
     since: str = "",
     until: str = "",
+    mode: str = "auto",
 ) -> HTMLResponse:
     draft = SearchForm(
         q, service.SORT_ALIASES.get(sort, sort), _clean(source), _clean(doc_type), _clean(lang), since, until
     )
+    draft.mode = mode
     return _workflows(request, ws, draft, None, 200)
 
 
@@ -252,6 +268,7 @@ def _form_fields(saved) -> dict[str, Any]:
         "lang": f.get("lang", []),
         "since": f.get("since", ""),
         "until": f.get("until", ""),
+        "mode": saved.mode,
     }
 
 
@@ -267,12 +284,14 @@ def create_workflow(
     lang: Annotated[str, Form()] = "",
     since: Annotated[str, Form()] = "",
     until: Annotated[str, Form()] = "",
+    mode: Annotated[str, Form()] = "auto",
 ) -> Response:
     filters = {"source": source, "doc_type": doc_type, "lang": lang, "since": since, "until": until}
     try:
-        ws.store.save_search(service.saved_search(name, q, filters, sort))
+        ws.store.save_search(service.saved_search(name, q, filters, sort, mode))
     except AssayError as exc:
         draft = SearchForm(q, sort, _clean([source]), _clean([doc_type]), _clean([lang]), since, until)
+        draft.mode = mode
         return _workflows(request, ws, draft, exc.message, exc.status)
     return RedirectResponse("/workflows", status_code=303)
 

@@ -1,0 +1,190 @@
+"""Cross-lingual search quality: an evaluation, not a test. English topic queries over Chinese documents.
+
+Two corpora:
+
+1. **The 5,000-document set** (issue 17): all 913 broker-research digests and the first 4,087 FinNA flashes
+   (``../shared/data``). A document is relevant to a topic when it holds the topic's Chinese words (each
+   group of ``TOPICS`` must be present, any of its forms): a rule, stated with the topics below, as the issue
+   measured it; an English document (there are none in this set) by the topic's English words.
+2. **The news corpus**: the eight corpora of the judged development set (64k documents, the store
+   ``bench/eval_search.py`` builds), with the same rule; ``--show`` prints each default page card by card
+   for reading.
+
+For each topic and ranking: the default page (one card per story, a card relevant when its document is):
+its precision (relevant cards over the cards shown: the smart sort shows only the documents about the query,
+which may be fewer than 10) and how many cards it shows; P@10 and R@100 of ``sort=relevance`` by document
+(R@100: the relevant documents in the first 100 over min(100, all relevant)). Rankings:
+
+- ``english words`` — ``mode=keywords``: the English words as written (the baseline, same run);
+- ``dictionary`` — ``mode=hybrid``: each span also searched as its Chinese renderings (the finance glossary,
+  then CC-CEDICT), the words as written too.
+
+The topics are ours (written for the field, not taken from any test set); the translation was tuned on them.
+
+    python bench/eval_crosslingual.py                 # both corpora; stores under /tmp/assay-bench
+    python bench/eval_crosslingual.py --only set5k --show
+
+Writes bench/out/eval_crosslingual.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # measure this checkout, not an installed assay
+import corpus  # noqa: E402
+from eval_search import JUDGED_CORPORA, _jsonl, _workspace  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+K = 10
+DEEP = 100
+
+# English query → the Chinese words a document must hold to be about it: every group, any form of each
+TOPICS: list[tuple[str, list[list[str]], list[list[str]]]] = [
+    # (query, Chinese groups, English groups: for English documents, matched in lower case)
+    (
+        "rare earth export controls",
+        [["稀土"], ["出口管制", "出口管控", "出口限制", "出口许可"]],
+        [["rare earth"], ["export control", "export restriction", "export ban", "export licen"]],
+    ),
+    ("lithium battery", [["锂电池", "锂电", "锂离子电池"]], [["lithium"], ["batter"]]),
+    ("semiconductor", [["半导体"]], [["semiconductor"]]),
+    ("gold price", [["金价", "黄金价格", "黄金"]], [["gold"], ["price"]]),
+    ("oil prices", [["油价", "原油价格", "原油"]], [["oil price", "crude price", "price of oil", "crude oil"]]),
+    ("interest rates", [["利率"]], [["interest rate"]]),
+    ("northbound capital", [["北向资金", "北上资金"]], [["northbound"]]),
+    ("RRR cut", [["降准"]], [["reserve requirement"]]),
+    ("special bonds", [["专项债"]], [["special bond", "special-purpose bond"]]),
+    ("property market", [["房地产", "楼市", "房市"]], [["property market", "housing market", "real estate"]]),
+    ("new energy vehicles", [["新能源汽车", "新能源车"]], [["new energy vehicle", "electric vehicle"]]),
+    ("photovoltaic", [["光伏"]], [["photovoltaic", "solar"]]),
+    ("Fed rate hike", [["美联储"], ["加息"]], [["fed", "federal reserve"], ["rate hike", "raise rates", "tighten"]]),
+    ("yuan exchange rate", [["人民币"], ["汇率"]], [["yuan", "renminbi"], ["exchange rate"]]),
+    ("volume-based procurement", [["集采", "带量采购", "集中采购"]], [["volume-based procurement"]]),
+    ("Ministry of Commerce", [["商务部"]], [["ministry of commerce", "commerce ministry", "commerce department"]]),
+    ("anti-dumping investigation", [["反倾销"]], [["anti-dumping", "antidumping", "dumping"]]),
+    ("artificial intelligence", [["人工智能"]], [["artificial intelligence"]]),
+    ("coal prices", [["煤价", "煤炭价格", "动力煤", "焦煤"]], [["coal"], ["price"]]),
+    ("copper prices", [["铜价", "沪铜", "伦铜"]], [["copper"], ["price"]]),
+    ("hog prices", [["猪价", "生猪", "猪肉价格"]], [["hog", "pork"], ["price"]]),
+    ("inflation", [["通胀", "通货膨胀"]], [["inflation"]]),
+    ("stabilizing growth", [["稳增长"]], [["stabiliz", "stabilis"], ["growth"]]),
+    ("CATL", [["宁德时代"]], [["catl", "contemporary amperex"]]),
+    ("Belt and Road", [["一带一路"]], [["belt and road"]]),
+    ("rural revitalization", [["乡村振兴"]], [["rural revitali"]]),
+    ("Hong Kong stocks", [["港股", "恒生指数", "恒指"]], [["hong kong"], ["stock", "shares", "hang seng"]]),
+    ("steel industry", [["钢铁"]], [["steel"]]),
+    ("wind power", [["风电", "风力发电"]], [["wind power", "wind energy", "wind farm", "wind turbine"]]),
+    (
+        "central bank liquidity",
+        [["央行"], ["流动性", "逆回购", "MLF", "投放"]],
+        [
+            ["central bank", "fed", "federal reserve", "bundesbank"],
+            ["liquidity", "money market", "repurchase", "reserves"],
+        ],
+    ),
+]
+
+RANKINGS = {"english words": "keywords", "dictionary": "hybrid"}
+
+
+def _docs_5k(cache: Path) -> Path:
+    path = cache / "set5k.jsonl"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        digests = _jsonl(corpus.DATA / "zh_broker_research_digests.jsonl.gz")
+        flashes = _jsonl(corpus.DATA / "zh_finnews_finna.jsonl.gz")[: 5000 - len(digests)]
+        with open(path, "w", encoding="utf-8") as f:
+            for r in digests + flashes:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return path
+
+
+def _relevant(ws, topics) -> dict[str, set[str]]:
+    """Each topic's relevant document ids (the rule above), over the store's title and text: a Chinese
+    document by the Chinese groups, any other by the English ones (lower case)."""
+    out: dict[str, set[str]] = {q: set() for q, _, _ in topics}
+    for doc in ws.store.iter_documents():
+        text = doc.title + "\n" + "\n".join(p.text for p in doc.paragraphs)
+        if doc.lang != "zh":
+            text = text.lower()
+        for q, zh, en in topics:
+            if all(any(w in text for w in g) for g in (zh if doc.lang == "zh" else en)):
+                out[q].add(doc.id)
+    return out
+
+
+def evaluate(ws, name: str, show: bool) -> dict:
+    t = time.perf_counter()
+    relevant = _relevant(ws, TOPICS)
+    rows: dict[str, dict[str, list[float]]] = {
+        r: {"P default": [], "cards": [], "P@10 rel": [], "R@100": []} for r in RANKINGS
+    }
+    per_topic = []
+    for query, _, _ in TOPICS:
+        rel = relevant[query]
+        line = {"query": query, "relevant": len(rel)}
+        for ranking, mode in RANKINGS.items():
+            page = ws.searcher.search(query, mode=mode, limit=K, with_summaries=False)
+            deep = ws.searcher.search(
+                query, mode=mode, sort="relevance", limit=DEEP, collapse=False, with_summaries=False
+            )
+            p_default = sum(h.id in rel for h in page.hits) / max(1, len(page.hits))
+            p_rel = sum(h.id in rel for h in deep.hits[:K]) / K
+            recall = sum(h.id in rel for h in deep.hits) / max(1, min(DEEP, len(rel)))
+            values = {"P default": p_default, "cards": len(page.hits), "P@10 rel": p_rel, "R@100": round(recall, 3)}
+            for key, v in values.items():
+                rows[ranking][key].append(v)
+            line[ranking] = values
+            if ranking == "dictionary":
+                line["searched"] = page.translation["query"] if page.translation else None
+            if show and ranking == "dictionary":
+                print(f"\n{query} → {line['searched']}  ({page.total} match, {len(rel)} relevant)")
+                for h in page.hits:
+                    when = h.published_at.date().isoformat() if h.published_at else "—"
+                    print(f"  [{'+' if h.id in rel else ' '}] {h.aboutness:.2f} {when} {h.lang} {h.title[:60]}")
+        per_topic.append(line)
+    summary = {r: {k: round(statistics.mean(v), 3) for k, v in m.items()} for r, m in rows.items()}
+    print(f"\n{name} ({ws.store.count()} documents, {len(TOPICS)} English topics; {time.perf_counter() - t:.0f} s)")
+    print(f"  {'ranking':<16}{'P default':>10}{'cards':>7}{'P@10 rel':>10}{'R@100':>8}")
+    for r, m in summary.items():
+        print(f"  {r:<16}{m['P default']:>10.3f}{m['cards']:>7.1f}{m['P@10 rel']:>10.3f}{m['R@100']:>8.3f}")
+    print("  per topic (dictionary: P default (cards) / P@10 rel / R@100; searched as):")
+    for line in per_topic:
+        d = line["dictionary"]
+        print(
+            f"    {line['query']:<30} {d['P default']:.2f} ({d['cards']:>2}) / {d['P@10 rel']:.1f} / {d['R@100']:.2f}"
+            f"  {line['searched']}"
+        )
+    return {"summary": summary, "topics": per_topic}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", choices=["set5k", "news"], action="append")
+    ap.add_argument("--cache", type=Path, default=corpus.CACHE / "eval-search")
+    ap.add_argument("--show", action="store_true", help="print the default page of every topic")
+    args = ap.parse_args()
+    parts = args.only or ["set5k", "news"]
+    res = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "library": corpus.library_version()}
+    if "set5k" in parts:
+        ws = _workspace(args.cache / "set5k", [_docs_5k(args.cache)])
+        res["set5k"] = evaluate(ws, "5,000-document set (digests + FinNA)", args.show)
+        ws.close()
+    if "news" in parts:
+        ws = _workspace(args.cache / "judged-dev", [corpus.DATA / f"{n}.jsonl.gz" for n in JUDGED_CORPORA])
+        res["news"] = evaluate(ws, "news corpus (the judged set's eight corpora)", args.show)
+        ws.close()
+    OUT.mkdir(exist_ok=True)
+    (OUT / "eval_crosslingual.json").write_text(json.dumps(res, ensure_ascii=False, indent=2))
+    print(f"→ {OUT / 'eval_crosslingual.json'}")
+
+
+if __name__ == "__main__":
+    main()
