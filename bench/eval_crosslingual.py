@@ -10,6 +10,11 @@ Two corpora:
    ``bench/eval_search.py`` builds), with the same rule; ``--show`` prints each default page card by card
    for reading.
 
+Besides the rule, the default pages' cards were read and graded (``bench/judgments_crosslingual.jsonl``, 395
+judgments; 2 = mainly about the topic, 1 = substantial content on it, 0 = a passing mention or another sense):
+``P read`` is the share of a page's cards graded ≥ 1, ``judged`` the share of cards that have a grade (a new
+card must be read and added).
+
 For each topic and ranking: the default page (one card per story, a card relevant when its document is):
 its precision (relevant cards over the cards shown: the smart sort shows only the documents about the query,
 which may be fewer than 10) and how many cards it shows; P@10 and R@100 of ``sort=relevance`` by document
@@ -42,6 +47,9 @@ import corpus  # noqa: E402
 from eval_search import JUDGED_CORPORA, _jsonl, _workspace  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
+# the default pages' cards graded by reading (2 mainly about the topic, 1 substantial content on it, 0 a passing
+# mention or another sense), as the judged development set was; made for this evaluation, one line a card
+READ = Path(__file__).resolve().parent / "judgments_crosslingual.jsonl"
 K = 10
 DEEP = 100
 
@@ -120,13 +128,36 @@ def _relevant(ws, topics) -> dict[str, set[str]]:
     return out
 
 
-def evaluate(ws, name: str, show: bool) -> dict:
+def _dump(ws, name: str, pages: dict[str, list]) -> None:
+    """The default pages' cards with their text, to be read and judged (bench/judgments_crosslingual.jsonl)."""
+    path = OUT / f"crosslingual_pages_{name}.jsonl"
+    OUT.mkdir(exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for query, hits in pages.items():
+            for rank, h in enumerate(hits, 1):
+                doc = ws.store.get_document(h.id)
+                text = "\n".join(p.text for p in doc.paragraphs)
+                row = {"query": query, "rank": rank, "doc": doc.external_id or doc.id, "lang": doc.lang}
+                f.write(json.dumps({**row, "title": doc.title, "text": text[:2500]}, ensure_ascii=False) + "\n")
+    print(f"  cards to read → {path}")
+
+
+def _read_grades() -> dict[tuple[str, str], int]:
+    if not READ.exists():
+        return {}
+    with open(READ, encoding="utf-8") as f:
+        return {(r["query"], r["doc"]): int(r["grade"]) for r in (json.loads(line) for line in f if line.strip())}
+
+
+def evaluate(ws, name: str, show: bool, dump: str | None = None) -> dict:
     t = time.perf_counter()
     relevant = _relevant(ws, TOPICS)
+    grades = _read_grades()
     rows: dict[str, dict[str, list[float]]] = {
-        r: {"P default": [], "cards": [], "P@10 rel": [], "R@100": []} for r in RANKINGS
+        r: {"P default": [], "P read": [], "judged": [], "cards": [], "P@10 rel": [], "R@100": []} for r in RANKINGS
     }
     per_topic = []
+    pages: dict[str, list] = {}
     for query, _, _ in TOPICS:
         rel = relevant[query]
         line = {"query": query, "relevant": len(rel)}
@@ -138,12 +169,22 @@ def evaluate(ws, name: str, show: bool) -> dict:
             p_default = sum(h.id in rel for h in page.hits) / max(1, len(page.hits))
             p_rel = sum(h.id in rel for h in deep.hits[:K]) / K
             recall = sum(h.id in rel for h in deep.hits) / max(1, min(DEEP, len(rel)))
-            values = {"P default": p_default, "cards": len(page.hits), "P@10 rel": p_rel, "R@100": round(recall, 3)}
+            read = [grades.get((query, h.external_id or h.id)) for h in page.hits]
+            graded = [g for g in read if g is not None]
+            values = {
+                "P default": p_default,
+                "P read": sum(g >= 1 for g in graded) / max(1, len(page.hits)),
+                "judged": len(graded) / max(1, len(page.hits)),
+                "cards": len(page.hits),
+                "P@10 rel": p_rel,
+                "R@100": round(recall, 3),
+            }
             for key, v in values.items():
                 rows[ranking][key].append(v)
             line[ranking] = values
             if ranking == "dictionary":
                 line["searched"] = page.translation["query"] if page.translation else None
+                pages[query] = page.hits
             if show and ranking == "dictionary":
                 print(f"\n{query} → {line['searched']}  ({page.total} match, {len(rel)} relevant)")
                 for h in page.hits:
@@ -151,10 +192,15 @@ def evaluate(ws, name: str, show: bool) -> dict:
                     print(f"  [{'+' if h.id in rel else ' '}] {h.aboutness:.2f} {when} {h.lang} {h.title[:60]}")
         per_topic.append(line)
     summary = {r: {k: round(statistics.mean(v), 3) for k, v in m.items()} for r, m in rows.items()}
+    if dump:
+        _dump(ws, dump, pages)
     print(f"\n{name} ({ws.store.count()} documents, {len(TOPICS)} English topics; {time.perf_counter() - t:.0f} s)")
-    print(f"  {'ranking':<16}{'P default':>10}{'cards':>7}{'P@10 rel':>10}{'R@100':>8}")
+    print(f"  {'ranking':<16}{'P default':>10}{'P read':>8}{'judged':>8}{'cards':>7}{'P@10 rel':>10}{'R@100':>8}")
     for r, m in summary.items():
-        print(f"  {r:<16}{m['P default']:>10.3f}{m['cards']:>7.1f}{m['P@10 rel']:>10.3f}{m['R@100']:>8.3f}")
+        print(
+            f"  {r:<16}{m['P default']:>10.3f}{m['P read']:>8.3f}{m['judged']:>8.3f}{m['cards']:>7.1f}"
+            f"{m['P@10 rel']:>10.3f}{m['R@100']:>8.3f}"
+        )
     print("  per topic (dictionary: P default (cards) / P@10 rel / R@100; searched as):")
     for line in per_topic:
         d = line["dictionary"]
@@ -170,16 +216,19 @@ def main() -> None:
     ap.add_argument("--only", choices=["set5k", "news"], action="append")
     ap.add_argument("--cache", type=Path, default=corpus.CACHE / "eval-search")
     ap.add_argument("--show", action="store_true", help="print the default page of every topic")
+    ap.add_argument("--dump", action="store_true", help="write the default pages' cards, with text, for reading")
     args = ap.parse_args()
     parts = args.only or ["set5k", "news"]
     res = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "library": corpus.library_version()}
     if "set5k" in parts:
         ws = _workspace(args.cache / "set5k", [_docs_5k(args.cache)])
-        res["set5k"] = evaluate(ws, "5,000-document set (digests + FinNA)", args.show)
+        res["set5k"] = evaluate(ws, "5,000-document set (digests + FinNA)", args.show, "set5k" if args.dump else None)
         ws.close()
     if "news" in parts:
         ws = _workspace(args.cache / "judged-dev", [corpus.DATA / f"{n}.jsonl.gz" for n in JUDGED_CORPORA])
-        res["news"] = evaluate(ws, "news corpus (the judged set's eight corpora)", args.show)
+        res["news"] = evaluate(
+            ws, "news corpus (the judged set's eight corpora)", args.show, "news" if args.dump else None
+        )
         ws.close()
     OUT.mkdir(exist_ok=True)
     (OUT / "eval_crosslingual.json").write_text(json.dumps(res, ensure_ascii=False, indent=2))
