@@ -273,6 +273,31 @@ class PassageResult:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class VectorSource:
+    """What a document's vector is made from: its title and lead, and the text version (content_hash)."""
+
+    doc_id: str
+    content_hash: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class VectorRow:
+    """A document's vector, encoded for the store (``assay.text.embed.pack``)."""
+
+    doc_id: str
+    content_hash: str
+    vec: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVector:
+    seq: int
+    doc_id: str
+    vec: bytes
+
+
 @dataclass(slots=True)
 class SavedSearch:
     """A search kept by name: its query, filters (source, doc_type, lang: lists; since, until: dates) and sort."""

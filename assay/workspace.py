@@ -6,9 +6,11 @@ from pathlib import Path
 
 from .search.engine import Searcher
 from .search.index import FullTextIndex
+from .search.vectors import VectorIndex
 from .settings import Settings
 from .store.sqlite import SqliteStore
 from .summarize.worker import backend_key
+from .text.embed import available as embed_available
 
 
 class Workspace:
@@ -20,15 +22,20 @@ class Workspace:
         self.index = FullTextIndex(settings.index_dir)
         if catch_up:
             self.index.catch_up(self.store)
+        # document vectors (semantic and hybrid search), when the semantic extra is installed
+        self.vectors = VectorIndex(self.home, self.store) if embed_available() else None
         self.searcher = Searcher(
             self.store,
             self.index,
             backend_key(settings),
             hide_unsupported=settings.unsupported_bullets == "hide",
             tz=settings.tz,
+            vectors=self.vectors,
         )
 
     def close(self) -> None:
+        if self.vectors is not None:
+            self.vectors.save()
         self.index.close()
         self.store.close()
 

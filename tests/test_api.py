@@ -78,7 +78,9 @@ def html_page(record: dict) -> bytes:
 # -- read endpoints -----------------------------------------------------------------------------------
 def test_health_and_stats_count_the_store(client, ws):
     health = client.get("/api/health").json()
+    vectors = health.pop("vectors")  # documents with a vector for semantic search, made in the background
     assert health == {"status": "ok", "documents": ws.store.count(), "indexed": ws.index.num_docs()}
+    assert vectors["of"] == ws.store.count() and 0 <= vectors["documents"] <= vectors["of"]
     stats = client.get("/api/stats").json()
     assert stats["documents"] == ws.store.count()
     assert sum(stats["doc_type"].values()) == stats["documents"] == sum(stats["source"].values())

@@ -37,6 +37,9 @@ def health(ws: Ws) -> dict[str, Any]:
         out["stories"] = {"grouped": service.stories_status.done, "of": service.stories_status.pending}
     if service.renewal_status.running:  # summaries of an older template being made again at start-up
         out["summaries_renewed"] = {"done": service.renewal_status.done, "of": service.renewal_status.pending}
+    if ws.vectors is not None:  # semantic search: documents with a vector (made in the background)
+        done, total = ws.store.vector_counts(ws.vectors.model)
+        out["vectors"] = {"model": ws.vectors.model, "documents": done, "of": total}
     return out
 
 
@@ -78,11 +81,11 @@ def search(
         bool, Query(description="one hit per story, its other copies under 'similar'; false lists every document")
     ] = True,
     mode: Annotated[
-        Literal["auto", "keywords", "hybrid"],
+        Literal["auto", "keywords", "semantic", "hybrid"],
         Query(
-            description="keywords: the words as written; hybrid: also in the other language (rare earth ↔ 稀土; "
-            "`translation` says what was searched); auto: keywords for a Chinese query, hybrid for an English or "
-            "mixed one"
+            description="keywords: the words as written; semantic: the documents nearest in meaning; hybrid: the "
+            "words also in the other language (rare earth ↔ 稀土; `translation` says what was searched) fused with "
+            "the nearest documents; auto: keywords for a Chinese query, hybrid for an English or mixed one"
         ),
     ] = "auto",
 ) -> Response:

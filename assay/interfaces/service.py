@@ -21,7 +21,7 @@ from ..model import DOC_TYPES, Document, PassageResult, SavedSearch, SearchResul
 from ..search.engine import MATCHES, SORT_ALIASES, SORTS, Filters, parse_day, sort_name
 from ..workspace import Workspace
 
-SEARCH_MODES = ("auto", "keywords", "hybrid")  # what saved searches and the interfaces offer
+SEARCH_MODES = ("auto", "keywords", "semantic", "hybrid")  # what saved searches and the interfaces offer
 MAX_SAVED_NAME = 100
 FILTER_KEYS = ("source", "doc_type", "lang", "since", "until")
 
@@ -147,6 +147,28 @@ class CatchUpStatus:
 
 stories_status = CatchUpStatus()
 renewal_status = CatchUpStatus()
+vectors_status = CatchUpStatus()
+
+
+def make_vectors(ws: Workspace, stop=None) -> int:
+    """Make the document vectors the store lacks (semantic and hybrid search; the semantic extra), in
+    batches that each commit, so a stopped or killed run resumes where it was. Returns how many."""
+    from ..search.vectors import catch_up
+
+    if ws.vectors is None:
+        return 0
+    done, total = ws.store.vector_counts(ws.vectors.model)
+    if done >= total:
+        return 0
+    vectors_status.pending, vectors_status.done = total - done, 0
+
+    def progress(k: int, _pending: int) -> None:
+        vectors_status.done = k
+
+    try:
+        return catch_up(ws.store, ws.vectors, progress, stop=stop)
+    finally:
+        vectors_status.pending = vectors_status.done = 0
 
 
 def catch_up_stories(ws: Workspace, stop=None) -> int:
@@ -326,6 +348,7 @@ __all__ = [
     "document_view",
     "fetch_sources",
     "catch_up_stories",
+    "make_vectors",
     "ingest_paths",
     "ingest_records",
     "make_filters",

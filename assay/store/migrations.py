@@ -178,4 +178,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE saved_searches ADD COLUMN mode TEXT NOT NULL DEFAULT 'auto';
     """,
+    # document vectors for semantic search (assay/text/embed.py): one per document and model, of the text
+    # whose content_hash it was made from; seq grows with every write, so a vector index follows it
+    """
+    CREATE TABLE vectors (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        vec BLOB NOT NULL,
+        UNIQUE (doc_id, model)
+    );
+    """,
 ]

@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from ..errors import Conflict, NotFound, StoreError
-from ..model import ApiKey, Document, Paragraph, SavedSearch, Summary
+from ..model import ApiKey, Document, Paragraph, SavedSearch, StoredVector, Summary, VectorRow, VectorSource
 from .base import Status, WriteOutcome
 from .migrations import MIGRATIONS
 from .queue import PUT_SUMMARY as _PUT_SUMMARY
@@ -527,6 +527,68 @@ class SqliteStore(QueueMixin, WebMixin):
             for r in rows:
                 yield self._doc(r)
             last = rows[-1][0]
+
+    # -- document vectors (semantic search) -------------------------------------------------------------
+    def vector_todo(self, model: str, limit: int, chars: int) -> list[VectorSource]:
+        """Documents without a current vector of ``model`` (none yet, or made from an older text): their
+        title and first ``chars`` characters, oldest first."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT d.id, d.content_hash, d.title, d.paragraphs FROM documents d"
+                " LEFT JOIN vectors v ON v.doc_id = d.id AND v.model = ?"
+                " WHERE v.doc_id IS NULL OR v.content_hash != d.content_hash ORDER BY d.rowid LIMIT ?",
+                (model, limit),
+            ).fetchall()
+        out = []
+        for doc_id, content_hash, title, paragraphs in rows:
+            text, n = [title], len(title)
+            for p in orjson.loads(paragraphs):
+                if n >= chars:
+                    break
+                text.append(p[0] if isinstance(p, list) else p)
+                n += len(text[-1])
+            out.append(VectorSource(doc_id, content_hash, "\n".join(text)[:chars]))
+        return out
+
+    def put_vectors(self, model: str, rows: list[VectorRow]) -> None:
+        """Store vectors (one transaction); a document's older vector of the model is replaced."""
+        with self._lock, self.db:
+            self.db.execute(
+                "DELETE FROM vectors WHERE model = ? AND doc_id IN (SELECT value FROM json_each(?))",
+                (model, json.dumps([r.doc_id for r in rows])),
+            )
+            self.db.executemany(
+                "INSERT INTO vectors (doc_id, model, content_hash, vec) VALUES (?,?,?,?)",
+                [(r.doc_id, model, r.content_hash, r.vec) for r in rows],
+            )
+
+    def vectors_since(self, model: str, seq: int, limit: int = 10_000) -> list[StoredVector]:
+        """Vectors of ``model`` written after ``seq``, in write order."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT seq, doc_id, vec FROM vectors WHERE model = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (model, seq, limit),
+            ).fetchall()
+        return [StoredVector(*r) for r in rows]
+
+    def vector_counts(self, model: str) -> tuple[int, int]:
+        """(documents with a current vector of ``model``, documents)."""
+        with self._lock:
+            done = self.db.execute(
+                "SELECT COUNT(*) FROM vectors v JOIN documents d ON d.id = v.doc_id"
+                " WHERE v.model = ? AND v.content_hash = d.content_hash",
+                (model,),
+            ).fetchone()[0]
+            total = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        return done, total
+
+    def drop_vectors(self, model: str | None = None) -> None:
+        """Forget the vectors of ``model`` (all when None): ``assay reindex --vectors`` makes them again."""
+        with self._lock, self.db:
+            if model is None:
+                self.db.execute("DELETE FROM vectors")
+            else:
+                self.db.execute("DELETE FROM vectors WHERE model = ?", (model,))
 
     def all_ids(self) -> set[str]:
         with self._lock:

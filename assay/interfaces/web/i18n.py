@@ -22,6 +22,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mode_auto": "Chosen by the query",
         "mode_keywords": "Keywords",
         "mode_hybrid": "Both languages",
+        "mode_semantic": "Meaning",
         "mode_help": "Keywords: the words as written. Both languages: English words are also searched in Chinese "
         "(rare earth → 稀土) and Chinese words in English",
         "translated_as": "Searched",
@@ -54,6 +55,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Grouping documents into stories: {done} of {of} done. Until then, copies of a story may show as "
             "separate results."
         ),
+        "embedding": "Reading documents for search by meaning: {done} of {of} done. Until then, English queries "
+        "use the dictionary alone for the rest.",
         "renewing": (
             "Making summaries again after an upgrade: {done} of {of} done. Until then, cards show the earlier "
             "summaries."
@@ -123,6 +126,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mode_auto": "按查询自动选择",
         "mode_keywords": "关键词",
         "mode_hybrid": "中英双语",
+        "mode_semantic": "语义",
         "mode_help": "关键词：按原文检索。中英双语：英文词同时以中文检索（rare earth → 稀土），中文词同时以英文检索",
         "translated_as": "已检索",
         "translated_for": "对应",
@@ -150,6 +154,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mention_help": "此文档与查询匹配，但主题并非于此",
         "results_any": "没有文档包含全部词语，以下为包含任一词语的文档。",
         "grouping": "正在将文档归并为事件：已完成 {done} / {of}。完成前，同一事件的转载可能分开显示。",
+        "embedding": "正在为语义检索处理文档：已完成 {done} / {of}。完成前，其余文档仅按词典检索。",
         "renewing": "升级后正在重新生成摘要：已完成 {done} / {of}。完成前，卡片显示此前的摘要。",
         "no_results": "没有找到结果。",
         "summary_pending": "摘要生成中",

@@ -205,6 +205,7 @@ def _search_response(request: Request, form: SearchForm, result, error: str | No
         save_url=form.url("/workflows", page=1, as_of=""),
         grouping=service.stories_status if service.stories_status.running else None,
         renewing=service.renewal_status if service.renewal_status.running else None,
+        embedding=service.vectors_status if service.vectors_status.running else None,
     )
 
 
