@@ -150,6 +150,11 @@ renewal_status = CatchUpStatus()
 vectors_status = CatchUpStatus()
 
 
+def semantic_available(ws: Workspace) -> bool:
+    """The semantic extra is installed (search by meaning can be offered)."""
+    return ws.vectors is not None
+
+
 def make_vectors(ws: Workspace, stop=None) -> int:
     """Make the document vectors the store lacks (semantic and hybrid search; the semantic extra), in
     batches that each commit, so a stopped or killed run resumes where it was. Returns how many."""
@@ -349,6 +354,7 @@ __all__ = [
     "fetch_sources",
     "catch_up_stories",
     "make_vectors",
+    "semantic_available",
     "ingest_paths",
     "ingest_records",
     "make_filters",

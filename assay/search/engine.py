@@ -52,9 +52,9 @@ NEAR_BOOST = 0.5
 MAX_EXCLUDED = 16  # a filter becomes MustNot of the other values only when they are this few
 # semantic and hybrid search (document vectors, assay/search/vectors.py); chosen on our English topics over the
 # 5,000-document set (bench/eval_crosslingual.py)
-SEM_DEPTH = 200  # nearest documents read for a query
+SEM_DEPTH = 100  # nearest documents read for a query
 SEM_ABOUT = 0.4  # a document this similar to the query (cosine) is about it: 94% of them held the topic's words
-FUSE_DEPTH = 200  # full-text matches fused with them
+FUSE_DEPTH = 100  # full-text matches fused with them (past rank 100 a list adds little to a fused score)
 FUSE_K = 60  # reciprocal rank fusion: each list adds weight / (FUSE_K + rank)
 TEXT_WEIGHT = 2.0  # the words (and their renderings) count twice the vectors
 SEM_WEIGHT = 1.0
@@ -764,13 +764,12 @@ def _fused(searcher, schema, tq: Query, near: list[_Near], sort: str, mentions: 
         score[d] = TEXT_WEIGHT / (FUSE_K + rank + 1)
         if s >= best * ABOUT:
             about.add(d)
+    total = res.count + sum(1 for n in near if n.doc_id not in score)
     for rank, n in enumerate(near):
         addr.setdefault(n.doc_id, n.addr)
         score[n.doc_id] = score.get(n.doc_id, 0.0) + SEM_WEIGHT / (FUSE_K + rank + 1)
         if n.sim >= SEM_ABOUT:
             about.add(n.doc_id)
-    extra = sum(1 for n in near if n.doc_id not in {searcher.doc(a)["id"][0] for _, a in res.hits})
-    total = res.count + extra
     if sort == "relevance":
         items = [(addr[d], d, sc) for d, sc in score.items()]
         return _materialized(searcher, schema, tq, items, "relevance", "all", total, about)

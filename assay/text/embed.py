@@ -38,9 +38,11 @@ def available() -> bool:
 
 
 class Encoder:
-    """The model, loaded on first use (about 1 s), shared by threads (numpy releases the GIL)."""
+    """The model, loaded on first use (about 1.5 s), shared by threads (numpy releases the GIL). One BLAS
+    thread: a query's vector takes ~4 ms with one, and with two it took 70 ms whenever the other core was busy
+    (the server's other work, the background vectors); documents are batched, so one thread costs them little."""
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 1) -> None:
         self.threads = threads
         self._model = None
         self._lock = threading.Lock()

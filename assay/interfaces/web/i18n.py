@@ -24,7 +24,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mode_hybrid": "Both languages",
         "mode_semantic": "Meaning",
         "mode_help": "Keywords: the words as written. Both languages: English words are also searched in Chinese "
-        "(rare earth → 稀土) and Chinese words in English",
+        "(rare earth → 稀土) and Chinese words in English, with the documents nearest in meaning. Meaning: those "
+        "alone",
         "translated_as": "Searched",
         "translated_for": "for",
         "translated_edit": "The words searched in the other language; edit them and search again",

@@ -199,6 +199,9 @@ def _search_response(request: Request, form: SearchForm, result, error: str | No
         about_url=form.url(page=1, mentions=""),
         keywords_url=form.url(mode="keywords", page=1, as_of=""),
         hybrid_url=form.url(mode="hybrid", page=1, as_of=""),
+        semantic_url=form.url(mode="semantic", page=1, as_of="")
+        if service.semantic_available(request.app.state.ws)
+        else None,
         query_filters=render.query_filters_text(result.query_filters) if result is not None else "",
         collapse_url=form.url(collapse="", page=1, as_of=""),
         all_copies_url=form.url(collapse="0", page=1, as_of=""),
