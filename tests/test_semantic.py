@@ -161,3 +161,14 @@ def test_reindex_vectors_and_the_server_make_them_in_the_background(tmp_path):
                     break
                 time.sleep(0.2)
             assert v == {"model": MODEL, "documents": n + 1, "of": n + 1}
+
+
+def test_a_worker_makes_the_missing_vectors(tmp_path):
+    home = tmp_path / "h"
+    with Workspace(make_settings(home, summarize_on_ingest=False)) as w:
+        ingest(w, _demo_subset(tmp_path / "docs.jsonl", 12))
+        n = w.store.count()
+    out = CliRunner().invoke(cli, ["--data-dir", str(home), "worker", "--vectors", "--once"])
+    assert out.exit_code == 0 and f"vectors: {n} made" in out.output, out.output
+    with Workspace(make_settings(home, summarize_on_ingest=False)) as w:
+        assert w.store.vector_counts(MODEL) == (n, n) and len(w.vectors) == n

