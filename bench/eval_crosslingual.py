@@ -10,7 +10,7 @@ Two corpora:
    ``bench/eval_search.py`` builds), with the same rule; ``--show`` prints each default page card by card
    for reading.
 
-Besides the rule, the default pages' cards were read and graded (``bench/judgments_crosslingual.jsonl``, 457
+Besides the rule, the default pages' cards were read and graded (``bench/judgments_crosslingual.jsonl``, 465
 judgments; 2 = mainly about the topic, 1 = substantial content on it, 0 = a passing mention or another sense):
 ``P read`` is the share of a page's cards graded ≥ 1, ``judged`` the share of cards that have a grade (a new
 card must be read and added).

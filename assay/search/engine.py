@@ -53,7 +53,12 @@ MAX_EXCLUDED = 16  # a filter becomes MustNot of the other values only when they
 # semantic and hybrid search (document vectors, assay/search/vectors.py); chosen on our English topics over the
 # 5,000-document set (bench/eval_crosslingual.py)
 SEM_DEPTH = 100  # nearest documents read for a query
-SEM_ABOUT = 0.4  # a document this similar to the query (cosine) is about it: 94% of them held the topic's words
+# a document this similar to the query (cosine) is about it; one in the query's own language needs more (the
+# same words score higher across the board). Read on our English topics' pages: of the cards only the vectors
+# put there, Chinese ones at 0.40–0.43 were 3 of 8 off topic, above 0.43 none of 28; English ones at 0.40–0.44
+# were 7 of 19 off topic, from 0.45 none of 4
+SEM_ABOUT = 0.43
+SEM_ABOUT_SAME = 0.45
 FUSE_DEPTH = 100  # full-text matches fused with them (past rank 100 a list adds little to a fused score)
 FUSE_K = 60  # reciprocal rank fusion: each list adds weight / (FUSE_K + rank)
 TEXT_WEIGHT = 2.0  # the words (and their renderings) count twice the vectors
@@ -459,7 +464,15 @@ class Searcher:
         clauses += self._filters(f, searcher)
         res = searcher.search(Query.boolean_query(clauses), len(found))
         addr = {searcher.doc(a)["id"][0]: a for _, a in res.hits}
-        return [_Near(addr[d], d, sim) for d, sim in found if d in addr]
+        lang = "en" if mostly_english(q.text) else "zh"
+        same = Query.boolean_query(
+            [
+                (Occur.Must, Query.term_set_query(self.schema, "id", list(addr))),
+                (Occur.Must, Query.term_query(self.schema, "lang", lang)),
+            ]
+        )
+        own = {searcher.doc(a)["id"][0] for _, a in searcher.search(same, max(1, len(addr))).hits}
+        return [_Near(addr[d], d, sim, SEM_ABOUT_SAME if d in own else SEM_ABOUT) for d, sim in found if d in addr]
 
     def _lookup(self, ranking: _Ranking, text: str) -> None:
         """A long query's best ``RERANK`` matches, reordered by how much of its text each holds as written
@@ -729,6 +742,7 @@ class _Near:
     addr: object
     doc_id: str
     sim: float
+    about_at: float  # the similarity from which it is about the query (higher in the query's own language)
 
 
 def _materialized(searcher, schema, tq, items: list, order: str, listing: str, total: int, about: set[str]):
@@ -751,8 +765,8 @@ def _materialized(searcher, schema, tq, items: list, order: str, listing: str, t
 def _fused(searcher, schema, tq: Query, near: list[_Near], sort: str, mentions: bool) -> _Ranking:
     """Hybrid: the words' best ``FUSE_DEPTH`` matches and the nearest documents, by weighted reciprocal rank
     fusion. About the query: a match at ``ABOUT`` × the best words' score or more, or a document at least
-    ``SEM_ABOUT`` similar. ``smart`` lists those newest first (``mentions``: the others); ``relevance`` every
-    candidate by its fused score."""
+    ``SEM_ABOUT`` similar (``SEM_ABOUT_SAME`` in the query's own language). ``smart`` lists those newest first
+    (``mentions``: the others); ``relevance`` every candidate by its fused score."""
     res = searcher.search(tq, FUSE_DEPTH, count=True)
     score: dict[str, float] = {}
     addr: dict[str, object] = {}
@@ -768,7 +782,7 @@ def _fused(searcher, schema, tq: Query, near: list[_Near], sort: str, mentions: 
     for rank, n in enumerate(near):
         addr.setdefault(n.doc_id, n.addr)
         score[n.doc_id] = score.get(n.doc_id, 0.0) + SEM_WEIGHT / (FUSE_K + rank + 1)
-        if n.sim >= SEM_ABOUT:
+        if n.sim >= n.about_at:
             about.add(n.doc_id)
     if sort == "relevance":
         items = [(addr[d], d, sc) for d, sc in score.items()]
@@ -785,8 +799,9 @@ def _fused(searcher, schema, tq: Query, near: list[_Near], sort: str, mentions: 
 
 def _listing(searcher, schema, near: list[_Near], sort: str, mentions: bool) -> _Ranking:
     """Semantic mode: the nearest documents alone, by similarity (``relevance``) or, about the query at
-    ``SEM_ABOUT`` or more, newest first (``smart``; ``latest``: every one newest first)."""
-    about = {n.doc_id for n in near if n.sim >= SEM_ABOUT}
+    ``SEM_ABOUT`` or more (``SEM_ABOUT_SAME`` in the query's language), newest first (``smart``; ``latest``:
+    every one newest first)."""
+    about = {n.doc_id for n in near if n.sim >= n.about_at}
     items = [(n.addr, n.doc_id, n.sim) for n in near]
     if sort == "relevance":
         return _materialized(searcher, schema, None, items, "relevance", "all", len(items), about)
