@@ -30,6 +30,8 @@ TERMS_FILE = Path(__file__).with_name("finance_terms.tsv")
 MAX_SPAN = 4  # English words in one gloss
 MAX_CANDIDATES = 3  # Chinese renderings of one span
 MAX_ENGLISH = 2  # English renderings of one Chinese word
+MAX_ENGLISH_WORDS = 3  # words of a CC-CEDICT gloss that a Chinese word is searched as
+MAX_SENSES = 6  # of a CC-CEDICT entry, the senses read (later ones are rarely what a query means; memory)
 
 # words that carry no topic on their own (a span may still hold them: Ministry *of* Commerce)
 STOPWORDS = frozenset(
@@ -98,7 +100,8 @@ class Lexicon:
         if not words or len(words) > MAX_SPAN or not _HAS_CJK.search(chinese):  # 沪深300, A股: as written
             return
         self._en_zh.setdefault(english_key(words), []).append((chinese, rank, source))
-        self._zh_en.setdefault(chinese, []).append((english, rank, source))
+        if source == "glossary" or (rank == 10 and len(words) <= MAX_ENGLISH_WORDS):  # Chinese → English: first senses
+            self._zh_en.setdefault(chinese, []).append((english, rank, source))
 
     def _read_terms(self, path: Path) -> None:
         if not path.exists():
@@ -133,7 +136,7 @@ class Lexicon:
             simplified = parts[1]
             if len(simplified) < 2:  # one character stands for too many things to search by
                 continue
-            for rank, gloss in enumerate(glosses.rstrip("/").split("/")):
+            for rank, gloss in enumerate(glosses.rstrip("/").split("/")[:MAX_SENSES]):
                 if _SKIP_GLOSS.match(gloss):
                     continue
                 if "(" in gloss or "[" in gloss:
