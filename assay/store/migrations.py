@@ -191,3 +191,6 @@ MIGRATIONS: list[str] = [
     );
     """,
 ]
+
+# the migration that dropped the older MinHash signatures and their clusters (tests replay it on a store)
+SIGNATURE_CHANGE = next(i for i, m in enumerate(MIGRATIONS) if "DELETE FROM dupe_signatures" in m)
