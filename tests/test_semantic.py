@@ -133,7 +133,11 @@ def test_hybrid_fuses_words_and_vectors(ws):
     assert scores == sorted(scores, reverse=True)
     page = ws.searcher.search("rare earth export controls", with_summaries=False)
     assert page.listing == "about" and all(h.about for h in page.hits)
-    assert SEM_ABOUT > 0
+    assert 0 < SEM_ABOUT < 1
+    folded = ws.searcher.search("rare earth export controls", mentions=True, limit=200, with_summaries=False)
+    assert folded.listing == "mentions" and not any(h.about for h in folded.hits)
+    assert not folded.more  # every candidate that is not about the query fits: no empty next page
+    assert not {h.id for h in folded.hits} & {h.id for h in page.hits}
 
 
 def test_reindex_vectors_and_the_server_make_them_in_the_background(tmp_path):

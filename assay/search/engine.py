@@ -792,7 +792,6 @@ def _fused(searcher, schema, tq: Query, near: list[_Near], sort: str, mentions: 
     items = [(addr[d], d, score[d]) for d in keep]
     r = _materialized(searcher, schema, tq, items, "newest", listing, total, about)
     r.about = len(about)
-    r.size = len(items) if not mentions else max(total - len(about), 0)
     r._best = max(score.values(), default=0.0)
     return r
 
