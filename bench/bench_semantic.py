@@ -7,7 +7,12 @@ On an existing data directory (default: bench_ingest's 200k store), in one run:
 2. **Per query**: English topic queries in ``keywords`` (the words as written: the baseline) and ``hybrid``
    (the dictionary's renderings and the nearest documents, fused), timed alternately; p50 / p99 and the
    difference of the p50s. A Chinese query is timed too (it runs as keywords by default).
-3. **Cold start and memory**: a fresh process answers a Chinese query (loading neither), then loads the
+3. **The graph against exact search**: for 30 English topics (bench/eval_crosslingual.py), the nearest 10 and
+   100 documents of ``VectorIndex.search`` (candidates from the graph over the projection, scored with the
+   store's full vectors) against exact search over every vector, and the same for the baseline, a graph of
+   the full 512-dimensional vectors (as before the projection), built here; time per search and the RSS
+   that loading each graph adds in a fresh process.
+4. **Cold start and memory**: a fresh process answers a Chinese query (loading neither), then loads the
    lexicon, the encoder and the vector graph and answers an English query: seconds and RSS added by each.
 
     python bench/bench_semantic.py                      # /tmp/assay-bench/store-200000
@@ -88,6 +93,67 @@ print(json.dumps({{"seconds": {{"open": t1 - t0, "chinese_query": t2 - t1, "lexi
 """
 
 
+GRAPH_RSS = """
+import sys
+from usearch.index import Index
+def rss():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) / 1024 for l in f if l.startswith("VmRSS:"))
+i = Index(ndim={ndim}, metric="cos", dtype="i8", connectivity=16)
+m0 = rss()
+i.load({path!r})
+print(rss() - m0)
+"""
+
+
+def graph_check(ws, home: Path) -> dict:
+    """The vector search's nearest documents against exact search, beside the full-dimension graph."""
+    import numpy as np
+    from eval_crosslingual import TOPICS
+    from usearch.index import Index
+
+    from assay.text.embed import DIM, encoder, unpack
+
+    rows = ws.store.vectors_since(ws.vectors.model, 0, 10**8)
+    ids = [r.doc_id for r in rows]
+    x = unpack([r.vec for r in rows])
+    queries = encoder().encode([t[0] for t in TOPICS])
+    exact = np.argsort(-(queries @ x.T), axis=1)[:, :100]
+    t = time.perf_counter()
+    full = Index(ndim=DIM, metric="cos", dtype="i8", connectivity=16, expansion_add=64, expansion_search=128)
+    full.add(np.arange(len(x), dtype=np.uint64), x, threads=2)
+    built = time.perf_counter() - t
+    path = home / "bench-full-graph.usearch"
+    full.save(str(path))
+    out = {"topics": len(TOPICS), "vectors": len(ids), "full_graph_build_s": round(built, 1)}
+    for name in ("projected + exact scores", "full graph"):
+        at10, at100, times = [], [], []
+        for _ in range(2):  # the second pass is timed
+            times = []
+            for qi, q in enumerate(queries):
+                t = time.perf_counter()
+                if name == "full graph":
+                    got = [ids[int(k)] for k in full.search(q, 100).keys]
+                else:
+                    got = [d for d, _ in ws.vectors.search(q, 100)]
+                times.append((time.perf_counter() - t) * 1000)
+                want = [ids[i] for i in exact[qi]]
+                if len(at10) < len(queries):
+                    at10.append(len(set(got[:10]) & set(want[:10])) / 10)
+                    at100.append(len(set(got) & set(want)) / 100)
+        out[name] = {"recall@10": round(statistics.mean(at10), 3), "recall@100": round(statistics.mean(at100), 3),
+                     "ms_p50": round(statistics.median(times), 2)}  # fmt: skip
+        print(f"  {name:<26} recall against exact @10 {out[name]['recall@10']:.3f} @100 {out[name]['recall@100']:.3f}"
+              f"  {out[name]['ms_p50']:.2f} ms p50", flush=True)  # fmt: skip
+    del full, x
+    mb = subprocess.run([sys.executable, "-c", GRAPH_RSS.format(ndim=DIM, path=str(path))], capture_output=True,
+                        text=True, check=True).stdout  # fmt: skip
+    out["full graph"]["rss_mb"] = round(float(mb), 1)
+    path.unlink()
+    print(f"  full graph: RSS added when loaded {out['full graph']['rss_mb']} MB", flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200_000, help="corpus size when the store must be built")
@@ -146,6 +212,8 @@ def main() -> None:
     res["queries"] = rows
     english = [r["added_p50"] for r in rows if r["query"] != CHINESE]
     res["added_p50_english"] = {"median": round(statistics.median(english), 2), "worst": max(english)}
+    print("the vector search against exact search:", flush=True)
+    res["graph"] = graph_check(ws, home)
     ws.close()
 
     cold = subprocess.run(

@@ -81,6 +81,29 @@ def test_vectors_follow_the_store_and_survive_a_restart(ws, tmp_path):
     assert other.sync() == n and len(other) == n
 
 
+def test_the_graph_finds_candidates_and_the_full_vectors_score_them(ws, tmp_path):
+    rows = ws.store.vectors_since(MODEL, 0, 10_000)
+    x = unpack([r.vec for r in rows])
+    q = Encoder().encode(["rare earth export controls"])[0]
+    exact = sorted(zip(x @ q, (r.doc_id for r in rows), strict=True), reverse=True)[:10]
+    got = ws.vectors.search(q, 10)
+    assert ws.vectors.projection.shape == (512, 128)
+    # the scores are the full vectors' cosines (not the projection's), nearest first
+    full = dict(zip((r.doc_id for r in rows), x @ q, strict=True))
+    assert all(abs(sim - full[d]) < 1e-5 for d, sim in got)
+    assert [s for _, s in got] == sorted((s for _, s in got), reverse=True)
+    assert len({d for d, _ in got} & {d for _, d in exact}) >= 9
+    # a graph saved under another projection is not loaded: it is rebuilt from the store
+    saved = VectorIndex(tmp_path, ws.store)
+    saved.sync()
+    saved.save()
+    meta = json.loads(saved.meta.read_text())
+    assert meta["graph"] == "pca128"
+    saved.meta.write_text(json.dumps({**meta, "graph": "pca256"}))
+    again = VectorIndex(tmp_path, ws.store)
+    assert again.sync() == ws.store.count()
+
+
 def test_a_revised_record_gets_its_own_vector(tmp_path):
     with Workspace(make_settings(tmp_path / "h", summarize_on_ingest=False)) as w:
         src = tmp_path / "one.jsonl"

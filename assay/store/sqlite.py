@@ -571,6 +571,15 @@ class SqliteStore(QueueMixin, WebMixin):
             ).fetchall()
         return [StoredVector(*r) for r in rows]
 
+    def vectors_of(self, model: str, doc_ids: list[str]) -> list[StoredVector]:
+        """The current vectors of ``model`` of these documents (those that have one), in no order."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT seq, doc_id, vec FROM vectors WHERE model = ? AND doc_id IN (SELECT value FROM json_each(?))",
+                (model, json.dumps(doc_ids)),
+            ).fetchall()
+        return [StoredVector(*r) for r in rows]
+
     def vector_counts(self, model: str) -> tuple[int, int]:
         """(documents with a current vector of ``model``, documents)."""
         with self._lock:

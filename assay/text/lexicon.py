@@ -68,7 +68,7 @@ def _stemmer():
     return build_analyzer()
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=8192)
 def _stem(word: str) -> str:
     if len(word) > 1 and word.isupper():  # US, EU, PBOC, RRR: acronyms as written
         return word
@@ -76,9 +76,29 @@ def _stem(word: str) -> str:
     return " ".join(got) if got else word.lower()
 
 
-def english_key(words: Iterable[str]) -> tuple[str, ...]:
+def english_key(words: Iterable[str]) -> str:
     """The form a span of English words is looked up in: each word's stem."""
-    return tuple(_stem(w) for w in words)
+    return _SEP.join(_stem(w) for w in words)
+
+
+# The maps are held packed, one string per key ("稀土\x1f10\x1fc\x1e…"): 82,000 English keys and 78,000
+# Chinese ones as lists of tuples of strings took 58 MB; packed they take about half (bench/README.md)
+_SEP, _FIELD, _ENTRY = "\x1d", "\x1f", "\x1e"
+_SOURCES = {"g": "glossary", "c": "cc-cedict"}
+
+
+def _pack(text: str, rank: int, source: str) -> str:
+    return f"{text}{_FIELD}{rank}{_FIELD}{source[0]}"
+
+
+def _unpack(packed: str | None) -> list[tuple[str, int, str]]:
+    if not packed:
+        return []
+    out = []
+    for entry in packed.split(_ENTRY):
+        text, rank, source = entry.split(_FIELD)
+        out.append((text, int(rank), _SOURCES[source]))
+    return out
 
 
 def english_words(text: str) -> list[str]:
@@ -89,19 +109,20 @@ class Lexicon:
     """The two sources, read once (the first English query pays ~1 s for CC-CEDICT)."""
 
     def __init__(self, terms_file: Path = TERMS_FILE, cedict: bool = True) -> None:
-        self._en_zh: dict[tuple[str, ...], list[tuple[str, int, str]]] = {}  # key → (chinese, rank, source)
-        self._zh_en: dict[str, list[tuple[str, int, str]]] = {}
+        self._en_zh: dict[str, str] = {}  # stems → packed (chinese, rank, source) entries
+        self._zh_en: dict[str, str] = {}  # chinese → packed (english, rank, source) entries
         self._read_terms(terms_file)
         self.cedict = cedict and self._read_cedict()
+        _stem.cache_clear()  # the glosses' stems: queries need few of them
 
     # -- reading ------------------------------------------------------------------------------------
     def _add(self, english: str, chinese: str, rank: int, source: str) -> None:
         words = english_words(english)
         if not words or len(words) > MAX_SPAN or not _HAS_CJK.search(chinese):  # 沪深300, A股: as written
             return
-        self._en_zh.setdefault(english_key(words), []).append((chinese, rank, source))
+        _append(self._en_zh, english_key(words), _pack(chinese, rank, source))
         if source == "glossary" or (rank == 10 and len(words) <= MAX_ENGLISH_WORDS):  # Chinese → English: first senses
-            self._zh_en.setdefault(chinese, []).append((english, rank, source))
+            _append(self._zh_en, chinese, _pack(english, rank, source))
 
     def _read_terms(self, path: Path) -> None:
         if not path.exists():
@@ -160,7 +181,7 @@ class Lexicon:
                 span = words[i : i + size]
                 if is_stop(span[0]) or is_stop(span[-1]):  # "the property market": property market
                     continue
-                found = self._en_zh.get(english_key(span))
+                found = _unpack(self._en_zh.get(english_key(span)))
                 if not found:
                     continue
                 ranked = _ranked(found, known)
@@ -176,14 +197,19 @@ class Lexicon:
 
     def to_english(self, word: str, known: Callable[[str], int]) -> Rendering:
         """A Chinese word's English renderings that the index holds (the glossary's, else CC-CEDICT's)."""
-        found = self._zh_en.get(word, [])
+        found = _unpack(self._zh_en.get(word))
         if any(s == "glossary" for _, _, s in found):
             found = [f for f in found if f[2] == "glossary"]
         english = []
         for e, _, _ in sorted(found, key=lambda f: f[1]):
-            if e not in english and all(known(w) for w in english_key(english_words(e))):
+            if e not in english and all(known(_stem(w)) for w in english_words(e)):
                 english.append(e)
         return Rendering(word, tuple(english[:MAX_ENGLISH]), found[0][2] if english else "")
+
+
+def _append(table: dict[str, str], key: str, entry: str) -> None:
+    old = table.get(key)
+    table[key] = entry if old is None else old + _ENTRY + entry
 
 
 def is_stop(word: str) -> bool:
