@@ -117,6 +117,11 @@ class Section:
     bullets: list[Bullet]
 
 
+# part of a summary's cache key (content_hash, backend, template version): bumped whenever the layout or the
+# selection changes in a way that should make cached summaries again (the versions: assay/summarize/base.py)
+TEMPLATE_VERSION = 3
+
+
 @dataclass(slots=True)
 class Summary:
     doc_id: str

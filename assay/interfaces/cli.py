@@ -9,30 +9,11 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..errors import AssayError
-from ..settings import Settings
 from ..workspace import Workspace
-from . import render, service
-
-err = Console(stderr=True, soft_wrap=True)
-JSON_OUT = {"ensure_ascii": False, "indent": 2}
-
-
-class Context:
-    def __init__(self, data_dir: Path | None):
-        try:
-            self.settings = Settings(home=data_dir) if data_dir else Settings()
-        except Exception as exc:  # pydantic's ValidationError: bad settings stop start-up
-            raise click.ClickException(f"invalid settings: {exc}") from exc
-
-    def workspace(self) -> Workspace:
-        return Workspace(self.settings)
-
-
-def _fail(exc: AssayError) -> None:
-    raise click.ClickException(exc.message)
+from . import cli_check, cli_dupes, cli_sources, cli_summaries, cli_verify, render, service
+from .cli_common import JSON_OUT, Context, err, fail, progress_bar, run_ingest
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,53 +28,6 @@ def _fail(exc: AssayError) -> None:
 def cli(ctx: click.Context, data_dir: Path | None) -> None:
     """assay — search Chinese and English news and research, with cited summaries."""
     ctx.obj = Context(data_dir)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TextColumn("{task.fields[docs]} docs"),
-        TimeRemainingColumn(),
-        console=err,
-        disable=not err.is_terminal,
-        transient=False,
-    )
-
-
-def run_ingest(ws: Workspace, paths: list[Path]):
-    from ..ingest.pipeline import Ingestor
-
-    total = Ingestor.total_bytes(p for p in paths if p.exists())
-    with _progress() as progress:
-        task = progress.add_task("ingest", total=total or None, docs=0)
-        count = [0]
-
-        def on_item(_prep) -> None:
-            count[0] += 1
-            if count[0] % 200 == 0:
-                progress.update(task, docs=count[0])
-
-        stories: list = []
-
-        def on_stories(k: int, of: int) -> None:  # older documents clustered first (after an upgrade)
-            if not stories:
-                stories.extend([progress.add_task("stories", total=of, docs=0), 0])
-            stories[1] += k
-            progress.update(stories[0], completed=stories[1], docs=stories[1])
-
-        ingestor = Ingestor(
-            ws.store,
-            ws.index,
-            ws.settings,
-            on_bytes=lambda n: progress.advance(task, n),
-            on_item=on_item,
-            on_stories=on_stories,
-        )
-        report = ingestor.run(paths)
-        progress.update(task, docs=count[0], completed=total)
-    return report
 
 
 @cli.command()
@@ -119,7 +53,7 @@ def ingest(
         with obj.workspace() as ws:
             report = run_ingest(ws, list(paths))
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -258,7 +192,7 @@ def search(
                 mode=mode,
             )
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     print_result(result, "json" if as_json else fmt, tz)
 
 
@@ -296,7 +230,7 @@ def show(obj: Context, doc_id: str, as_json: bool) -> None:
         with obj.workspace() as ws:
             view = service.document_view(ws, doc_id)
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         click.echo(json.dumps(render.document_json(view.document, view.summary, view.external_ids), **JSON_OUT))
     else:
@@ -316,11 +250,11 @@ def reindex(obj: Context, vectors: bool, renew: bool) -> None:
                 _make_vectors(ws, renew)
                 return
             total = ws.store.count()
-            with _progress() as progress:
+            with progress_bar() as progress:
                 task = progress.add_task("reindex", total=total, docs=0)
                 n = ws.index.rebuild(ws.store, lambda k: progress.advance(task, k))
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"reindexed {n} documents")
 
 
@@ -335,7 +269,7 @@ def _make_vectors(ws, renew: bool) -> None:
         ws.vectors.drop()
     done, total = ws.store.vector_counts(ws.vectors.model)
     t = time.monotonic()
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("vectors", total=total - done, docs=0)
         made = catch_up(ws.store, ws.vectors, lambda k, _: progress.update(task, completed=k, docs=k))
     took = time.monotonic() - t
@@ -401,7 +335,7 @@ def demo(obj: Context, query: str, limit: int, fmt: str) -> None:
             err.print(f"demo corpus in {demo_home}: {report.line()}", highlight=False)
             result = ws.searcher.search(query, limit=limit)
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     print_result(result, fmt, settings.tz)
     if fmt == "text":
         err.print(f"\nTry: assay --data-dir {demo_home} search 稀土 出口 --sort relevance", highlight=False)
@@ -436,7 +370,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     try:
         app = create_app(settings)
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     err.print(f"assay: serving {settings.home} on http://{_url_host(settings.host)}:{settings.port}", highlight=False)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", server_header=False)
 
@@ -457,7 +391,7 @@ def keys_create(obj: Context, name: str) -> None:
         with obj.workspace() as ws:
             raw, key = create_key(ws.store, name)
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     err.print(f"key {key.id} ({key.name}) created; it is shown only now:", highlight=False)
     click.echo(raw)
 
@@ -489,12 +423,13 @@ def keys_revoke(obj: Context, key: str) -> None:
         with obj.workspace() as ws:
             revoked = ws.store.revoke_api_key(key)
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"revoked key {revoked.id} ({revoked.name})")
 
 
-# commands defined in their own modules register themselves on ``cli``
-from . import cli_check, cli_dupes, cli_sources, cli_summaries, cli_verify  # noqa: E402, F401
+# the commands defined in their own modules, each registered on the group it is given
+for _module in (cli_check, cli_dupes, cli_sources, cli_summaries, cli_verify):
+    _module.register(cli)
 
 
 def main() -> None:

@@ -13,12 +13,12 @@ import click
 from ..errors import AssayError
 from ..store.integrity import AREAS, IntegrityReport, Repair, integrity_report, repair
 from ..workspace import Workspace
-from .cli import JSON_OUT, Context, _fail, cli
+from .cli_common import JSON_OUT, Context, fail
 
 LABELS = {"documents": "documents", "index": "full-text index", "files": "folder ledger"}
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
 @click.option(
     "--repair", "fix", is_flag=True, help="Re-index what the index lacks or holds wrongly; forget stale ledger rows."
@@ -41,7 +41,7 @@ def check(obj: Context, as_json: bool, fix: bool, limit: int) -> None:
         finally:
             ws.close()
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         click.echo(json.dumps(check_json(report, before if fixed else None, fixed), **JSON_OUT))
     else:
@@ -102,3 +102,7 @@ def check_text(report: IntegrityReport, before: IntegrityReport | None = None, f
             hint = " (damaged documents: ingest their sources again)"
         lines.append(f"{total} problem{'s' if total != 1 else ''} found{hint}")
     return "\n".join(lines)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(check)

@@ -11,12 +11,12 @@ import click
 from ..dedupe import Stories, Story, StoryClusters
 from ..errors import AssayError
 from . import render
-from .cli import Context, _fail, _progress, cli
+from .cli_common import Context, fail, progress_bar
 
 LISTED_MEMBERS = 6
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Every cluster of two or more documents, with its members' ids.")
 @click.option("--limit", type=click.IntRange(1), default=10, show_default=True, help="Largest clusters shown.")
 @click.option("--rebuild", is_flag=True, help="Forget all clusters and cluster the whole store again.")
@@ -31,7 +31,7 @@ def dupes(obj: Context, as_json: bool, limit: int, rebuild: bool) -> None:
             stats = stories.stats()
             clusters = stories.stories(min_size=2, limit=None if as_json else limit, with_records=as_json)
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         click.echo(json.dumps(dupes_json(stats, clusters), ensure_ascii=False, indent=2))
     else:
@@ -42,7 +42,7 @@ def rebuild_clusters(ws) -> int:
     """Cluster every document again (holding the index writer, so no ingest runs meanwhile)."""
     ws.index.writer()
     clusters = StoryClusters(ws.store, ws.settings.dupe_representative, window_days=ws.settings.dupe_window_days)
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("dupes", total=ws.store.count(), docs=0)
         n = clusters.rebuild(lambda k: progress.advance(task, k))
     click.echo(f"clustered {n} documents", err=True)
@@ -75,3 +75,7 @@ def dupes_text(stats: dict[str, Any], clusters: list[Story], tz) -> str:
     if not clusters:
         lines.append("no story has more than one document")
     return "\n".join(lines)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(dupes)

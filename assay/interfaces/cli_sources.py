@@ -14,7 +14,7 @@ import click
 from ..errors import AssayError, StoreError
 from ..model import DOC_TYPES
 from . import service
-from .cli import JSON_OUT, Context, _fail, cli, err, run_ingest
+from .cli_common import JSON_OUT, Context, err, fail, run_ingest
 
 
 def read_sources_file(path: Path) -> list[tuple[str, str | None]]:
@@ -29,7 +29,7 @@ def read_sources_file(path: Path) -> list[tuple[str, str | None]]:
     return out
 
 
-@cli.command("add-source")
+@click.command("add-source")
 @click.argument("url", required=False)
 @click.option("--name", help="Source name for its documents (default: the site's name, else the feed's title).")
 @click.option("--type", "doc_type", type=click.Choice(DOC_TYPES), help="Document type of its articles.")
@@ -48,7 +48,7 @@ def add_source(obj: Context, url: str | None, name: str | None, doc_type: str | 
                 source = service.add_source(ws, u, n, doc_type)
             except AssayError as exc:
                 if len(entries) == 1:
-                    _fail(exc)
+                    fail(exc)
                 err.print(f"[yellow]skipped[/yellow] {u}: {exc.message}", highlight=False)
                 continue
             added += 1
@@ -57,7 +57,7 @@ def add_source(obj: Context, url: str | None, name: str | None, doc_type: str | 
         err.print(f"{added} of {len(entries)} sources added", highlight=False)
 
 
-@cli.command("sources")
+@click.command("sources")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def sources(obj: Context, as_json: bool) -> None:
@@ -79,7 +79,7 @@ def sources(obj: Context, as_json: bool) -> None:
         click.echo("no sources (add one with `assay add-source URL`)")
 
 
-@cli.command("remove-source")
+@click.command("remove-source")
 @click.argument("key")
 @click.pass_obj
 def remove_source(obj: Context, key: str) -> None:
@@ -88,11 +88,11 @@ def remove_source(obj: Context, key: str) -> None:
         with obj.workspace() as ws:
             source = ws.store.remove_web_source(key)
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"removed source {source.id} ({source.url})")
 
 
-@cli.command("fetch")
+@click.command("fetch")
 @click.argument("keys", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
@@ -102,7 +102,7 @@ def fetch(obj: Context, keys: tuple[str, ...], as_json: bool) -> None:
         with obj.workspace() as ws:
             report = service.fetch_sources(ws, list(keys) or None)
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         click.echo(json.dumps(report.to_dict(), **JSON_OUT))
         return
@@ -150,3 +150,10 @@ def _ingest_batch(workspace, obj: Context, watcher, ready: list[Path], as_json: 
         click.echo(f"{datetime.now():%H:%M:%S} {len(ready)} files: {report.line()}")
         for label, reason in report.errors[:20]:
             err.print(f"[yellow]quarantined[/yellow] {label}: {reason}", highlight=False)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(add_source)
+    group.add_command(sources)
+    group.add_command(remove_source)
+    group.add_command(fetch)

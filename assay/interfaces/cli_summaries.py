@@ -15,7 +15,7 @@ from ..errors import AssayError
 from ..store.sqlite import SqliteStore
 from ..summarize.worker import SummaryWorker, backend_key, make_summarizer
 from ..text.dates import parse_date
-from .cli import JSON_OUT, Context, _fail, cli, err
+from .cli_common import JSON_OUT, Context, err, fail
 
 BACKENDS = click.Choice(["extractive", "openai", "llamacpp"])
 
@@ -70,7 +70,7 @@ def _drain(store, settings, backend: str | None, concurrency: int | None, total:
         signal.signal(signal.SIGTERM, previous)
 
 
-@cli.command()
+@click.command()
 @click.option("--backend", type=BACKENDS, help="Backend (default: ASSAY_SUMMARY_BACKEND).")
 @click.option("--since", help="Only documents published on or after this day (YYYY-MM-DD).")
 @click.option("--force", is_flag=True, help="Summarize again documents that already have a summary.")
@@ -99,7 +99,7 @@ def summarize(obj: Context, backend, since, force, no_run, concurrency, as_json)
                 report = _drain(store, settings, backend, concurrency, pending["queued"] + pending["running"], True)
             counts = store.queue_counts(key)
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     out = {"backend": key, "queued": queued, "queue": counts}
     if report:
         out.update(done=report.done, failed=report.failed, retry=report.retried, errors=report.errors[:20])
@@ -121,7 +121,7 @@ def _vectors(store, settings) -> None:
     click.echo(f"{datetime.now():%H:%M:%S} vectors: {made} made")
 
 
-@cli.command()
+@click.command()
 @click.option("--backend", type=BACKENDS, help="Backend (default: ASSAY_SUMMARY_BACKEND).")
 @click.option("--once", is_flag=True, help="Stop when the queue is empty (default: keep polling).")
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Summaries in flight at once.")
@@ -141,5 +141,10 @@ def worker(obj: Context, backend, once, concurrency, vectors) -> None:
                 _vectors(store, settings)
             report = _drain(store, settings, backend, concurrency, None, once)
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"{datetime.now():%H:%M:%S} worker stopped: {report.line()}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(summarize)
+    group.add_command(worker)

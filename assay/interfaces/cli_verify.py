@@ -13,13 +13,13 @@ import click
 from ..errors import AssayError, InputError
 from ..model import Document, Summary
 from ..summarize.verify import summary_from_data, tally, verify_summary
-from .cli import Context, _fail, cli
+from .cli_common import Context, fail
 
 _ENDS_WITH_MARKS = re.compile(r"\[\d+\]\s*$")
 _LABEL = {"supported": "supported  ", "unsupported": "UNSUPPORTED", "unchecked": "unchecked  "}
 
 
-@cli.command()
+@click.command()
 @click.argument("doc_id")
 @click.argument("summary_file", metavar="SUMMARY.json", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
@@ -37,7 +37,7 @@ def verify(obj: Context, doc_id: str, summary_file: Path, as_json: bool) -> None
             raise InputError(f"{summary_file}: {exc.message}") from exc
         checked = verify_summary(summary, doc)
     except AssayError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         click.echo(json.dumps(verdicts_json(checked, doc), ensure_ascii=False, indent=2))
     else:
@@ -85,3 +85,7 @@ def verdicts_text(summary: Summary, doc: Document) -> str:
         f"{t.unchecked} unchecked, not counted)"
     )
     return "\n".join(lines)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(verify)

@@ -14,9 +14,8 @@ from tantivy import Occur, Query
 
 from ..dedupe.stories import Stories
 from ..errors import QueryError
-from ..model import DOC_TYPES, Hit, Passage, PassageResult, SearchResult, Section, Summary
+from ..model import DOC_TYPES, TEMPLATE_VERSION, Hit, Passage, PassageResult, SearchResult, Section, Summary
 from ..store.sqlite import read_summary
-from ..summarize.base import TEMPLATE_VERSION
 from ..text.embed import available as embed_available
 from ..text.embed import encoder
 from ..text.lexicon import lexicon

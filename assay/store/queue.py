@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..summarize.base import TEMPLATE_VERSION
+from ..model import TEMPLATE_VERSION
 
 QUEUE_SCHEMA = """
 CREATE TABLE jobs (

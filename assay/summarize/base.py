@@ -27,9 +27,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from ..model import TEMPLATE_VERSION as TEMPLATE_VERSION  # kept with the summary contract, re-exported here
 from ..model import Document, Summary
-
-TEMPLATE_VERSION = 3
 
 CORE_INSIGHTS = "Core Insights"
 INVESTMENT_RATING = "Investment Rating"
