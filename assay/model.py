@@ -168,6 +168,30 @@ class Summary:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class StoryHead:
+    """The story a document belongs to: its cluster, the member that stands for it, how many documents it holds
+    (a document in no cluster of two or more is a story of its own: its id, its id, 1)."""
+
+    cluster: str
+    representative: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A file a folder ingest finished (the ingest ledger): by resolved path, its size, modification time and
+    SHA-256 then, and how it ended (``done`` or ``quarantined``, with the reason)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    status: str
+    doc_id: str | None = None
+    reason: str | None = None
+
+
 @dataclass(slots=True)
 class StoryMember:
     """A document of a story, as the "N similar · sources" list shows it."""

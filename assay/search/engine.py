@@ -515,14 +515,14 @@ class Searcher:
         return _Page([g.shown for g in chosen], [g.score for g in chosen], {g.shown: g for g in chosen}, more)
 
     def _group(self, ids: list[str], scores: list[float | None], keys: list[int] | None = None) -> list[_Group]:
-        heads = self.stories.heads_of(ids)  # (cluster, representative, size) of each document
+        heads = self.stories.heads_of(ids)  # the story of each document
         groups: dict[str, _Group] = {}
         score_of = dict(zip(ids, scores, strict=True))
         for doc_id, score in zip(ids, scores, strict=True):
-            cid, rep, size = heads[doc_id]
-            g = groups.get(cid)
+            head = heads[doc_id]
+            g = groups.get(head.cluster)
             if g is None:
-                g = groups[cid] = _Group(cid, doc_id, score, [], size, rep)
+                g = groups[head.cluster] = _Group(head.cluster, doc_id, score, [], head.size, head.representative)
             g.matched.append(doc_id)
         for g in groups.values():
             if g.rep in g.matched:  # the story's representative stands for it when it matches the query too

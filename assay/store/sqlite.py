@@ -13,6 +13,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,9 +23,11 @@ import orjson
 from ..errors import Conflict, NotFound, StoreError
 from ..model import ApiKey, Document, Paragraph, SavedSearch, StoredVector, Summary, VectorRow, VectorSource
 from .base import Status, WriteOutcome
+from .files import FilesMixin
 from .migrations import MIGRATIONS
 from .queue import PUT_SUMMARY as _PUT_SUMMARY
 from .queue import QueueMixin
+from .stories import StoriesMixin
 from .web import WebMixin
 
 log = logging.getLogger("assay.store")
@@ -206,7 +209,7 @@ def _paragraphs_from(data: str) -> list[Paragraph]:
 WAL_PAGES = 16_384
 
 
-class SqliteStore(QueueMixin, WebMixin):
+class SqliteStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin):
     """The embedded store. Safe to share across threads (one connection, serialized)."""
 
     def __init__(self, path: Path, quarantine_dir: Path | None = None):
@@ -229,6 +232,19 @@ class SqliteStore(QueueMixin, WebMixin):
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _write(self):
+        """One write transaction under the lock: BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error (the
+        connection is in autocommit mode, where ``with db:`` would commit each statement on its own)."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
 
     # -- schema -----------------------------------------------------------------------------------
     @property
@@ -552,7 +568,7 @@ class SqliteStore(QueueMixin, WebMixin):
 
     def put_vectors(self, model: str, rows: list[VectorRow]) -> None:
         """Store vectors (one transaction); a document's older vector of the model is replaced."""
-        with self._lock, self.db:
+        with self._write():
             self.db.execute(
                 "DELETE FROM vectors WHERE model = ? AND doc_id IN (SELECT value FROM json_each(?))",
                 (model, json.dumps([r.doc_id for r in rows])),
@@ -593,7 +609,7 @@ class SqliteStore(QueueMixin, WebMixin):
 
     def drop_vectors(self, model: str | None = None) -> None:
         """Forget the vectors of ``model`` (all when None): ``assay reindex --vectors`` makes them again."""
-        with self._lock, self.db:
+        with self._write():
             if model is None:
                 self.db.execute("DELETE FROM vectors")
             else:
