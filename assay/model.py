@@ -169,6 +169,14 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
+class KnownVersion:
+    """What the store holds of a document that ingest meets again: its text version and first ingest time."""
+
+    content_hash: str
+    ingested_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class StoryHead:
     """The story a document belongs to: its cluster, the member that stands for it, how many documents it holds
     (a document in no cluster of two or more is a story of its own: its id, its id, 1)."""

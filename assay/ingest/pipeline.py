@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -24,7 +23,7 @@ from pathlib import Path
 from ..dedupe.clusters import Incoming, Plan, StoryClusters, paragraphs_text
 from ..dedupe.signature import Signature, fold_table, signature, signatures
 from ..errors import InputError, RecordError
-from ..model import Document
+from ..model import Document, KnownVersion
 from ..search.index import FullTextIndex, index_fields
 from ..settings import Settings
 from ..store.sqlite import RowEntry, SqliteStore, document_row, summary_row
@@ -88,25 +87,12 @@ class Prepared:
 
 # -- the CPU part, run in workers or inline -----------------------------------------------------------
 class _Preparer:
-    def __init__(self, settings: Settings, db_path: Path | None):
+    def __init__(self, settings: Settings, store) -> None:
         self.tz = settings.tz
         self.summarize = settings.summarize_on_ingest
         self.max_bytes = settings.max_file_bytes
-        self.db_path = db_path
-        self._db: sqlite3.Connection | None = None
+        self.store = store  # what ``known_versions`` asks: the store itself, or a worker's reader of it
         self._summarizer = None
-
-    def _known(self, ids: list[str]) -> dict[str, tuple[str, str]]:
-        """(content_hash, ingested_at) of the stored version of each document that has one (one query)."""
-        if not ids or self.db_path is None or not self.db_path.exists():
-            return {}
-        if self._db is None:
-            self._db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
-        try:
-            sql = f"SELECT id, content_hash, ingested_at FROM documents WHERE id IN ({','.join('?' * len(ids))})"
-            return {r[0]: (r[1], r[2]) for r in self._db.execute(sql, ids)}
-        except sqlite3.OperationalError:
-            return {}
 
     def summarizer(self):
         if self._summarizer is None:
@@ -131,20 +117,20 @@ class _Preparer:
                 doc = None
             out.note = item.note
             parsed.append((out, doc))
-        known = self._known([doc.id for _, doc in parsed if doc is not None])
+        known = self.store.known_versions([doc.id for _, doc in parsed if doc is not None])
         for out, doc in parsed:
             if doc is not None:
                 self._finish(out, doc, known.get(doc.id))
         return [out for out, _ in parsed]
 
-    def _finish(self, out: Prepared, doc: Document, known: tuple[str, str] | None) -> None:
+    def _finish(self, out: Prepared, doc: Document, known: KnownVersion | None) -> None:
         out.entry = RowEntry(doc.id, doc.content_hash, doc.external_id, ())
-        if known and known[0] == doc.content_hash:
+        if known and known.content_hash == doc.content_hash:
             out.unchanged = True
             return
         now = datetime.now(UTC)
         # an update keeps its first ingest time (the store keeps it too): as-of pagination stays stable
-        doc.ingested_at = datetime.fromisoformat(known[1]) if known else now
+        doc.ingested_at = datetime.fromisoformat(known.ingested_at) if known else now
         out.entry.row = document_row(doc, now.isoformat(timespec="seconds"))
         out.fields = index_fields(doc)
         out.dupe_text = (doc.title, doc.text)
@@ -182,9 +168,9 @@ class _Preparer:
 _worker: _Preparer | None = None
 
 
-def _init_worker(settings: Settings, db_path: Path) -> None:
+def _init_worker(settings: Settings, reader) -> None:
     global _worker
-    _worker = _Preparer(settings, db_path)
+    _worker = _Preparer(settings, reader)
 
 
 def _work(items: list[Item]) -> list[Prepared]:
@@ -268,11 +254,11 @@ class Ingestor:
         if n <= 1:
             return None
         ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-        return ctx.Pool(n, initializer=_init_worker, initargs=(self.settings, self.store.path))
+        return ctx.Pool(n, initializer=_init_worker, initargs=(self.settings, self.store.reader()))
 
     def _prepared(self, items: Iterator[Item], pool) -> Iterator[Prepared]:
         if pool is None:
-            prep = _Preparer(self.settings, self.store.path)
+            prep = _Preparer(self.settings, self.store)
             for item in items:  # one at a time: a slow file is written before the next is read
                 yield from sign([prep(item)])
             return

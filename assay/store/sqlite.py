@@ -21,7 +21,17 @@ from pathlib import Path
 import orjson
 
 from ..errors import Conflict, NotFound, StoreError
-from ..model import ApiKey, Document, Paragraph, SavedSearch, StoredVector, Summary, VectorRow, VectorSource
+from ..model import (
+    ApiKey,
+    Document,
+    KnownVersion,
+    Paragraph,
+    SavedSearch,
+    StoredVector,
+    Summary,
+    VectorRow,
+    VectorSource,
+)
 from .base import Status, WriteOutcome
 from .files import FilesMixin
 from .migrations import MIGRATIONS
@@ -283,6 +293,15 @@ class SqliteStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin):
                 rows = self.db.execute(f"SELECT id, content_hash FROM documents WHERE id IN ({marks})", chunk)
                 out.update(dict(rows.fetchall()))
         return out
+
+    def known_versions(self, ids: list[str]) -> dict[str, KnownVersion]:
+        """The stored version of each document that has one."""
+        with self._lock:
+            return _known_versions(self.db, ids)
+
+    def reader(self) -> SqliteReader:
+        """A read-only handle for ingest workers in other processes (picklable; connects on first use)."""
+        return SqliteReader(self.path)
 
     def write_batch(self, docs: list[Document], summaries: list[Summary]) -> WriteOutcome:
         """Insert or update documents (and their summaries) in one transaction."""
@@ -763,6 +782,39 @@ class SqliteStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin):
 
 _KEY_COLUMNS = "id, name, prefix, created_at, last_used_at, revoked_at"
 _SAVED_COLUMNS = "id, name, query, filters, sort, mode, created_at"
+
+
+class SqliteReader:
+    """The lookups ingest workers make from their own processes, over a read-only connection of their own."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._db: sqlite3.Connection | None = None
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict) -> None:
+        self.path, self._db = state["path"], None
+
+    def known_versions(self, ids: list[str]) -> dict[str, KnownVersion]:
+        if not ids or not self.path.exists():
+            return {}
+        if self._db is None:
+            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            return _known_versions(self._db, ids)
+        except sqlite3.OperationalError:  # a store not made yet (its tables come with the first write)
+            return {}
+
+
+def _known_versions(db: sqlite3.Connection, ids: list[str]) -> dict[str, KnownVersion]:
+    out = {}
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        sql = f"SELECT id, content_hash, ingested_at FROM documents WHERE id IN ({','.join('?' * len(chunk))})"
+        out.update({r[0]: KnownVersion(r[1], r[2]) for r in db.execute(sql, chunk)})
+    return out
 
 
 def _when(value: str | None) -> datetime | None:
