@@ -176,6 +176,80 @@ class KnownVersion:
     ingested_at: str
 
 
+@dataclass(slots=True)
+class SignedDocument:
+    """A stored document as story clustering sees it (it has a near-duplicate signature)."""
+
+    id: str
+    cluster: str
+    title: str
+    source: str
+    doc_type: str
+    published_ts: int | None
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSignature:
+    """A near-duplicate signature as the band index reads it back: its number, band keys, shingle count and
+    sketch (when it has one), the document's cluster and publication time."""
+
+    n: int
+    bands: bytes
+    shingles: int | None
+    sketch: bytes | None
+    cluster: str | None
+    published_ts: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentText:
+    """A stored document's title and body text, with what clustering needs to place it."""
+
+    id: str
+    title: str
+    text: str
+    source: str = ""
+    doc_type: str = ""
+    published_ts: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterAssignment:
+    """One document's place in the story clusters, as a batch's plan decided it: its signature (number, exact
+    key, shingle count, band keys, sketch) and cluster; how it joined (``first`` — a story of its own —,
+    ``exact``, ``near``, ``revision``), the document it matched, the similarity, and that document's
+    (publication time, size), which the representative is chosen by."""
+
+    doc_id: str
+    n: int
+    exact: str
+    size: int
+    published_ts: int | None
+    bands: bytes
+    shingles: int | None
+    sketch: bytes | None
+    cluster: str
+    kind: str
+    matched: str | None = None
+    similarity: float | None = None
+    matched_ts: int | None = None
+    matched_size: int = 0
+
+
+@dataclass(slots=True)
+class ClusterChanges:
+    """What a store writes for a batch's story clusters (in the documents' transaction, or on its own):
+    documents taken out of their stories first (their text changed), then each assignment. ``representative``
+    is the setting (``earliest`` or ``complete``); ``rows_carry_cluster``: the documents' rows being written
+    already hold their cluster id."""
+
+    assignments: list[ClusterAssignment]
+    removed: list[str]
+    representative: str = "earliest"
+    rows_carry_cluster: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class StoryHead:
     """The story a document belongs to: its cluster, the member that stands for it, how many documents it holds

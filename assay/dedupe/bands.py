@@ -20,7 +20,6 @@ each signature (its cluster, as a number) is kept too, so that only the closest 
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -197,32 +196,28 @@ class BandIndex:
             return _EMPTY_NS, _EMPTY_NS
         return np.concatenate(positions), np.concatenate(found)
 
-    def sync(self, db: sqlite3.Connection, bands: int) -> None:
+    def sync(self, store, bands: int) -> None:
         """Catch up with the store: read the signatures numbered after ``max_n``."""
-        top = db.execute("SELECT COALESCE(MAX(n), 0) FROM dupe_signatures").fetchone()[0]
+        top = store.signature_top()
         if top < self.max_n:
             self.clear()
         if top == self.max_n:
             return
-        rows = db.execute(
-            "SELECT s.n, s.bands, s.shingles, s.sketch, d.cluster_id, s.published_ts FROM dupe_signatures s"
-            " LEFT JOIN documents d ON d.id = s.doc_id WHERE s.n > ? ORDER BY s.n",
-            (self.max_n,),
-        ).fetchall()
-        rows = [r for r in rows if len(r[1]) == bands * 8]
+        rows = [r for r in store.signatures_after(self.max_n) if len(r.bands) == bands * 8]
         if rows:
-            ns = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            keys = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.int64).reshape(len(rows), bands)
+            ns = np.fromiter((r.n for r in rows), dtype=np.int64, count=len(rows))
+            keys = np.frombuffer(b"".join(r.bands for r in rows), dtype=np.int64).reshape(len(rows), bands)
             whole = 2 * NUM_PERM
             shingles = np.fromiter(
-                (r[2] if r[2] is not None and r[3] is not None and len(r[3]) == whole else -1 for r in rows),
+                (r.shingles if r.shingles is not None and r.sketch is not None and len(r.sketch) == whole else -1
+                 for r in rows),
                 dtype=np.int64,
                 count=len(rows),
-            )
-            blob = b"".join(r[3] if s >= 0 else bytes(whole) for r, s in zip(rows, shingles.tolist(), strict=True))
+            )  # fmt: skip
+            blob = b"".join(r.sketch if s >= 0 else bytes(whole) for r, s in zip(rows, shingles.tolist(), strict=True))
             sketches = np.frombuffer(blob, dtype="<u2").reshape(len(rows), NUM_PERM)
-            ts = np.fromiter((NO_TS if r[5] is None else r[5] for r in rows), dtype=np.int64, count=len(rows))
-            self.add(ns, keys, sketches, shingles, [r[4] for r in rows], ts)
+            ts = np.fromiter((NO_TS if r.published_ts is None else r.published_ts for r in rows), np.int64, len(rows))
+            self.add(ns, keys, sketches, shingles, [r.cluster for r in rows], ts)
         self.max_n = max(self.max_n, top)
 
 

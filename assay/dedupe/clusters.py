@@ -18,20 +18,20 @@ similarity is the exact Jaccard where the texts were compared, else the sketches
 representative is the earliest document (publication time) or the most complete one (longest text), by the
 ``dupe_representative`` setting.
 
-``plan`` reads the store and decides; ``Plan.write`` applies the decisions on the store's connection, so
-the pipeline runs it inside the transaction that writes the documents (``SqliteStore.write_rows(also=)``).
+``plan`` reads the store (through its clustering methods: assay/store/clusters.py) and decides;
+``Plan.changes`` is what the store writes, inside the transaction that writes the documents
+(``write_rows(clusters=)``) or on its own (``write_clusters``).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import orjson
 
+from ..model import ClusterAssignment, ClusterChanges, DocumentText, SignedDocument
 from .bands import NO_TS, band_index
 from .signature import (
     BANDS,
@@ -54,7 +54,6 @@ from .signature import (
 REPRESENTATIVES = ("earliest", "complete")
 MAX_CANDIDATES = 5  # weighed per document: the most similar by the sketches first, one per stored story
 SURE = 0.9  # a candidate this similar ends the search
-_CHUNK = 900  # SQLite host parameters per IN (...)
 _PAIRS = 65536  # candidate pairs whose sketches are compared at once
 _LIKELIEST = 5  # stored stories read per document (then at most ``MAX_CANDIDATES`` weighed)
 
@@ -72,17 +71,7 @@ class Incoming:
     text: Callable[[], str]  # the body, only read when a candidate has to be confirmed
 
 
-@dataclass(slots=True)
-class Member:
-    """A stored document as clustering sees it."""
-
-    id: str
-    cluster: str
-    title: str
-    source: str
-    doc_type: str
-    published_ts: int | None
-    size: int
+Member = SignedDocument  # a stored document as clustering sees it
 
 
 @dataclass(slots=True, frozen=True)
@@ -120,46 +109,31 @@ class Plan:
     def cluster_of(self) -> dict[str, str]:
         return {d.doc.id: d.cluster for d in self.decisions}
 
-    def write(self, db: sqlite3.Connection) -> None:
-        _remove(db, self.removed, self.representative)
-        db.executemany(
-            "INSERT INTO dupe_signatures (n, doc_id, exact, size, published_ts, bands, shingles, sketch)"
-            " VALUES (?,?,?,?,?,?,?,?)",
+    def changes(self) -> ClusterChanges:
+        """What the store writes for this batch."""
+        return ClusterChanges(
             [
-                (
-                    d.n,
+                ClusterAssignment(
                     d.doc.id,
+                    d.n,
                     d.doc.sig.exact,
                     d.doc.sig.size,
                     d.doc.published_ts,
                     d.doc.sig.bands,
                     d.doc.sig.shingles if d.doc.sig.sketch else None,
                     d.doc.sig.sketch or None,
+                    d.cluster,
+                    d.kind,
+                    d.matched,
+                    d.similarity,
+                    *d.matched_rank,
                 )
                 for d in self.decisions
             ],
+            self.removed,
+            self.representative,
+            self.rows_carry_cluster,
         )
-        removed = set(self.removed)
-        db.executemany(
-            "UPDATE documents SET cluster_id = ? WHERE id = ?",
-            [(d.cluster, d.doc.id) for d in self.decisions if not self.rows_carry_cluster or d.doc.id in removed],
-        )
-        joined = [d for d in self.decisions if d.kind != "first"]
-        db.executemany(
-            "INSERT INTO cluster_members (doc_id, cluster_id, kind, matched, similarity) VALUES (?,?,?,?,?)",
-            [(d.doc.id, d.cluster, d.kind, d.matched, d.similarity) for d in joined],
-        )
-        db.executemany(  # a story's first copy makes it a cluster of two: the other one is what it matched
-            "INSERT OR IGNORE INTO clusters (id, representative, size, rep_ts, rep_size) VALUES (?, ?, 1, ?, ?)",
-            [(d.cluster, d.matched, *d.matched_rank) for d in joined],
-        )
-        db.executemany(
-            _BETTER[self.representative], [(d.doc.id, d.doc.published_ts, d.doc.sig.size, d.cluster) for d in joined]
-        )
-        grown: dict[str, int] = {}
-        for d in joined:
-            grown[d.cluster] = grown.get(d.cluster, 0) + 1
-        db.executemany("UPDATE clusters SET size = size + ? WHERE id = ?", [(k, c) for c, k in grown.items()])
 
 
 @dataclass(slots=True)
@@ -175,7 +149,7 @@ class _Seen:
 
 
 class StoryClusters:
-    """Cluster assignment over a ``SqliteStore`` (its connection and lock)."""
+    """Cluster assignment over a store (its clustering methods)."""
 
     def __init__(self, store, representative: str = "earliest", cache_size: int = 16000, window_days: int = 30):
         if representative not in REPRESENTATIVES:
@@ -186,10 +160,6 @@ class StoryClusters:
         self.bands = band_index(store.path)
         self._sets: OrderedDict[str, np.ndarray] = OrderedDict()  # recent shingle sets, by document id
         self._cache_size = cache_size
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        return self.store.db
 
     # -- deciding -----------------------------------------------------------------------------------
     def plan(self, docs: list[Incoming]) -> Plan:
@@ -225,18 +195,18 @@ class StoryClusters:
         sketch, shingles = _sketches([docs[i].sig for i in rows])
         times = [docs[i].published_ts for i in rows]
         ts = np.fromiter((NO_TS if t is None else t for t in times), dtype=np.int64, count=len(rows))
-        with self.store._lock, self.bands.lock:
-            self.bands.sync(self.db, BANDS)
-            first_n = max(self.bands.max_n, self._high_water()) + 1
-            removed = self._known([d.id for d in docs])
-            exact = self._by_exact({d.sig.exact for d in docs})
+        with self.store.snapshot(), self.bands.lock:
+            self.bands.sync(self.store, BANDS)
+            first_n = max(self.bands.max_n, self.store.signature_high_water()) + 1
+            removed = self.store.signed([d.id for d in docs])
+            exact = self.store.signatures_by_exact({d.sig.exact for d in docs})
             positions, found = self.bands.matches(keys)
             pair_row, pair_n, pair_shared = _pairs(positions // BANDS, found)
             likely = self._likeliest(pair_row, pair_n, pair_shared, sketch, shingles, ts)
             pair_row, pair_n, pair_shared = pair_row[likely], pair_n[likely], pair_shared[likely]
-            stored = self._members(set(pair_n.tolist()) | set(exact.values()))
+            stored = self.store.signed_documents(set(pair_n.tolist()) | set(exact.values()))
             weighed = self._weigh_stored(pair_row, pair_n, pair_shared, stored, sketch, shingles)
-            taken = self._taken_cluster_ids(removed)  # only a changed document's id can name another story
+            taken = self.store.taken_cluster_ids(removed)  # only a changed document's id can name another story
             ns = list(range(first_n, first_n + len(docs)))
             self.bands.add(np.array([ns[i] for i in rows], dtype=np.int64), keys, sketch, shingles, None, ts)
             self.bands.max_n = max(self.bands.max_n, first_n + len(docs) - 1)
@@ -358,11 +328,9 @@ class StoryClusters:
         missing = list(dict.fromkeys(i for i in doc_ids if i not in self._sets))
         if not missing:
             return
-        with self.store._lock:
-            rows = list(self._select("SELECT id, title, paragraphs FROM documents WHERE id IN ({})", missing))
-        sets = shingle_sets([(title, paragraphs_text(paragraphs)) for _, title, paragraphs in rows])
-        for (doc_id, _, _), s in zip(rows, sets, strict=True):
-            self._keep(doc_id, s)
+        texts = self.store.document_texts(missing)
+        for t, s in zip(texts, shingle_sets([(t.title, t.text) for t in texts]), strict=True):
+            self._keep(t.id, s)
 
     def _remember(self, docs: list[Incoming]) -> None:
         """Shingle sets of the batch documents that have candidates (made with their signatures, or here,
@@ -403,40 +371,8 @@ class StoryClusters:
             self._sets.pop(i, None)
 
     def _stored_text(self, doc_id: str) -> str:
-        with self.store._lock:
-            row = self.db.execute("SELECT paragraphs FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return paragraphs_text(row[0]) if row else ""
-
-    # -- store lookups (under the store's lock) -----------------------------------------------------
-    def _known(self, ids: list[str]) -> list[str]:
-        return [r[0] for r in self._select("SELECT doc_id FROM dupe_signatures WHERE doc_id IN ({})", ids)]
-
-    def _taken_cluster_ids(self, ids: list[str]) -> set[str]:
-        """Cluster ids that other documents hold, which a new story of one of these would otherwise be named."""
-        sql = "SELECT cluster_id FROM documents WHERE cluster_id IN ({}) AND id != cluster_id"
-        return {r[0] for r in self._select(sql, ids)}
-
-    def _high_water(self) -> int:
-        """The highest signature number ever given (numbers are not reused, even after a rebuild)."""
-        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'dupe_signatures'").fetchone()
-        return row[0] if row else 0
-
-    def _by_exact(self, keys: set[str]) -> dict[str, int]:
-        return {k: n for k, n in self._select("SELECT exact, n FROM dupe_signatures WHERE exact IN ({})", keys)}
-
-    def _members(self, ns: set[int]) -> dict[int, Member]:
-        sql = (
-            "SELECT s.n, s.doc_id, d.cluster_id, d.title, d.source, d.doc_type, s.published_ts, s.size"
-            " FROM dupe_signatures s"
-            " JOIN documents d ON d.id = s.doc_id WHERE s.n IN ({}) AND d.cluster_id IS NOT NULL"
-        )
-        return {r[0]: Member(*r[1:]) for r in self._select(sql, ns)}
-
-    def _select(self, sql: str, values) -> Iterator[tuple]:
-        values = list(values)
-        for i in range(0, len(values), _CHUNK):
-            chunk = values[i : i + _CHUNK]
-            yield from self.db.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+        found = self.store.document_texts([doc_id])
+        return found[0].text if found else ""
 
     # -- whole-store operations ---------------------------------------------------------------------
     def unclustered(self) -> int:
@@ -450,40 +386,19 @@ class StoryClusters:
         between batches (a server shutting down): the rest waits for the next catch-up."""
         done = 0
         while stop is None or not stop():
-            with self.store._lock:
-                rows = self.db.execute(
-                    "SELECT id, title, source, doc_type, published_ts, paragraphs FROM documents"
-                    " WHERE cluster_id IS NULL ORDER BY ingested_at, id LIMIT ?",
-                    (batch,),
-                ).fetchall()
-            if not rows:
+            docs = self.store.unclustered(batch)
+            if not docs:
                 return done
-            plan = self.plan(incoming_from_rows(rows))
-            with self.store._lock:
-                self.db.execute("BEGIN IMMEDIATE")
-                try:
-                    plan.write(self.db)
-                    self.db.execute("COMMIT")
-                except BaseException:
-                    self.db.execute("ROLLBACK")
-                    raise
-            done += len(rows)
+            self.store.write_clusters(self.plan(incoming_from_texts(docs)).changes())
+            done += len(docs)
             if progress:
-                progress(len(rows))
+                progress(len(docs))
         return done
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Forget every cluster and signature, then cluster the whole store again (``assay dupes --rebuild``)."""
-        with self.store._lock, self.bands.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                for table in ("dupe_signatures", "cluster_members", "clusters"):
-                    self.db.execute(f"DELETE FROM {table}")
-                self.db.execute("UPDATE documents SET cluster_id = NULL WHERE cluster_id IS NOT NULL")
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+        with self.bands.lock:
+            self.store.clear_clusters()
             self.bands.clear()
         self._sets.clear()
         return self.catch_up(progress)
@@ -598,19 +513,13 @@ def _to_compare(cands: list[Candidate]) -> list[Candidate]:
     return [c for c in cands if c.verdict == UNSURE and c.upper > bar]
 
 
-def incoming_from_rows(rows) -> list[Incoming]:
-    """``Incoming`` documents from (id, title, source, doc_type, published_ts, paragraphs JSON) rows."""
-    texts = [(r[1], paragraphs_text(r[5])) for r in rows]
-    sigs = signatures(texts)
+def incoming_from_texts(docs: list[DocumentText]) -> list[Incoming]:
+    """``Incoming`` documents (their signatures made together) from stored ones."""
+    sigs = signatures([(d.title, d.text) for d in docs])
     return [
-        Incoming(r[0], sig, r[1], r[2], r[3], r[4], _const(text))
-        for r, sig, (_, text) in zip(rows, sigs, texts, strict=True)
+        Incoming(d.id, sig, d.title, d.source, d.doc_type, d.published_ts, _const(d.text))
+        for d, sig in zip(docs, sigs, strict=True)
     ]
-
-
-def paragraphs_text(data: str) -> str:
-    """The body of a stored document from its paragraphs JSON (rows whose first value is the text)."""
-    return "\n".join(row[0] for row in orjson.loads(data))
 
 
 def _const(value: str) -> Callable[[], str]:
@@ -626,49 +535,3 @@ def _may_be_revision(doc: Incoming, other) -> bool:
         return True
     same_title = bool(doc.title) and normalize(doc.title, "") == normalize(other.title, "")
     return same_title or doc.doc_type == other.doc_type == "report"
-
-
-def _remove(db: sqlite3.Connection, doc_ids: list[str], representative: str) -> None:
-    """Take documents out of their stories (their text changed; they are assigned again)."""
-    if not doc_ids:
-        return
-    marks = ",".join("?" * len(doc_ids))
-    clusters = [r[0] for r in db.execute(f"SELECT cluster_id FROM documents WHERE id IN ({marks})", doc_ids)]
-    db.execute(f"DELETE FROM dupe_signatures WHERE doc_id IN ({marks})", doc_ids)
-    db.execute(f"DELETE FROM cluster_members WHERE doc_id IN ({marks})", doc_ids)
-    db.execute(f"UPDATE documents SET cluster_id = NULL WHERE id IN ({marks})", doc_ids)
-    for cluster in {c for c in clusters if c}:
-        left = db.execute("SELECT COUNT(*) FROM documents WHERE cluster_id = ?", (cluster,)).fetchone()[0]
-        if left <= 1:
-            db.execute("DELETE FROM cluster_members WHERE cluster_id = ?", (cluster,))
-            db.execute("DELETE FROM clusters WHERE id = ?", (cluster,))
-        else:
-            db.execute("UPDATE clusters SET size = ? WHERE id = ?", (left, cluster))
-            _choose_representative(db, cluster, representative)
-
-
-_ORDER = {
-    "earliest": "COALESCE(s.published_ts, 4611686018427387904), s.size DESC, s.doc_id",
-    "complete": "s.size DESC, COALESCE(s.published_ts, 4611686018427387904), s.doc_id",
-}
-
-
-# a joining document replaces the representative when it ranks first: (time, -size, id) or (-size, time, id)
-_LATE = 4611686018427387904  # no publication time: last
-_BETTER = {
-    "earliest": "UPDATE clusters SET representative = ?1, rep_ts = ?2, rep_size = ?3 WHERE id = ?4"
-    f" AND (COALESCE(?2, {_LATE}), -?3, ?1) < (COALESCE(rep_ts, {_LATE}), -rep_size, representative)",
-    "complete": "UPDATE clusters SET representative = ?1, rep_ts = ?2, rep_size = ?3 WHERE id = ?4"
-    f" AND (-?3, COALESCE(?2, {_LATE}), ?1) < (-rep_size, COALESCE(rep_ts, {_LATE}), representative)",
-}
-
-
-def _choose_representative(db: sqlite3.Connection, cluster: str, representative: str) -> None:
-    """The representative chosen again among all members (a member left)."""
-    row = db.execute(
-        "SELECT s.doc_id, s.published_ts, s.size FROM documents d JOIN dupe_signatures s ON s.doc_id = d.id"
-        f" WHERE d.cluster_id = ? ORDER BY {_ORDER[representative]} LIMIT 1",
-        (cluster,),
-    ).fetchone()
-    if row:
-        db.execute("UPDATE clusters SET representative = ?, rep_ts = ?, rep_size = ? WHERE id = ?", (*row, cluster))

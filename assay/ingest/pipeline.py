@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..dedupe.clusters import Incoming, Plan, StoryClusters, paragraphs_text
+from ..dedupe.clusters import Incoming, Plan, StoryClusters
 from ..dedupe.signature import Signature, fold_table, signature, signatures
 from ..errors import InputError, RecordError
 from ..model import Document, KnownVersion
 from ..search.index import FullTextIndex, index_fields
 from ..settings import Settings
+from ..store.clusters import paragraphs_text
 from ..store.sqlite import RowEntry, SqliteStore, document_row, summary_row
 from ..summarize.verify import verify_summary
 from ..summarize.worker import backend_key
@@ -346,7 +347,7 @@ class Ingestor:
             p.entry.row = (*p.entry.row[:14], cluster, *p.entry.row[15:])  # documents.cluster_id
         plan.rows_carry_cluster = True
         outcome = self.store.write_rows(
-            [p.entry for p in kept], self.queue_backend, also=plan.write, external_ids=aliases
+            [p.entry for p in kept], self.queue_backend, clusters=plan.changes(), external_ids=aliases
         )
         added, updated = [], []
         for p in kept:

@@ -12,7 +12,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +23,7 @@ import orjson
 from ..errors import Conflict, NotFound, StoreError
 from ..model import (
     ApiKey,
+    ClusterChanges,
     Document,
     KnownVersion,
     Paragraph,
@@ -33,6 +34,8 @@ from ..model import (
     VectorSource,
 )
 from .base import Status, WriteOutcome
+from .clusters import ClustersMixin
+from .clusters import _apply as _apply_clusters
 from .files import FilesMixin
 from .migrations import MIGRATIONS
 from .queue import PUT_SUMMARY as _PUT_SUMMARY
@@ -219,7 +222,7 @@ def _paragraphs_from(data: str) -> list[Paragraph]:
 WAL_PAGES = 16_384
 
 
-class SqliteStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin):
+class SqliteStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin, ClustersMixin):
     """The embedded store. Safe to share across threads (one connection, serialized)."""
 
     def __init__(self, path: Path, quarantine_dir: Path | None = None):
@@ -255,6 +258,15 @@ class SqliteStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin):
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
+
+    def _chunked(self, sql: str, values, *params) -> Iterator[tuple]:
+        """Rows of ``sql`` whose ``IN ({})`` takes ``values``, a chunk of them at a time (SQLite's host
+        parameters are limited), after ``params``."""
+        values = list(values)
+        with self._lock:
+            for i in range(0, len(values), 900):
+                chunk = values[i : i + 900]
+                yield from self.db.execute(sql.format(",".join("?" * len(chunk))), [*params, *chunk]).fetchall()
 
     # -- schema -----------------------------------------------------------------------------------
     @property
@@ -324,12 +336,12 @@ class SqliteStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin):
         self,
         entries: list[RowEntry],
         queue_backend: str | None = None,
-        also: Callable[[sqlite3.Connection], None] | None = None,
+        clusters: ClusterChanges | None = None,
         external_ids: Iterable[tuple[str, str]] = (),
     ) -> WriteOutcome:
         """The bulk path of ``write_batch``: rows prepared by ``document_row``/``summary_row`` (in workers).
         With ``queue_backend``, a summary job for each added or changed document is queued in the same
-        transaction; ``also`` runs in it too (the story clusters' writes). ``external_ids`` are more
+        transaction, and the batch's story clusters (``clusters``) are written in it too. ``external_ids`` are more
         (document id, record id) pairs: records of the batch that named a document of another entry."""
         statuses: dict[str, Status] = {}
         with self._lock:
@@ -361,8 +373,8 @@ class SqliteStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin):
                 self.db.executemany("INSERT INTO changes (doc_id) VALUES (?)", [(i,) for i in dict.fromkeys(changed)])
                 if queue_backend:
                     self._enqueue_rows([(r[0], r[13]) for r in rows], queue_backend, False, _now())
-                if also is not None:
-                    also(self.db)
+                if clusters is not None:
+                    _apply_clusters(self.db, clusters)
                 last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
                 self.db.execute("COMMIT")
             except BaseException:

@@ -4,23 +4,13 @@ assay/dedupe/clusters.py). assay/dedupe/stories.py is the reading API over these
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from ..model import StoryHead, StoryMember
 
-_CHUNK = 900  # values bound in one IN (…)
-
 
 class StoriesMixin:
-    def _chunked(self, sql: str, values, *params) -> Iterator[tuple]:
-        values = list(values)
-        with self._lock:
-            for i in range(0, len(values), _CHUNK):
-                chunk = values[i : i + _CHUNK]
-                yield from self.db.execute(sql.format(",".join("?" * len(chunk))), [*params, *chunk]).fetchall()
-
     def story_heads(self, ids: list[str]) -> dict[str, StoryHead]:
         """Each document's story, in one query (a document of no cluster: a story of its own)."""
         sql = (
