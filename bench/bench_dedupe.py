@@ -40,7 +40,8 @@ from assay.dedupe.clusters import Incoming, StoryClusters  # noqa: E402
 from assay.dedupe.signature import fold_table, normalize, signatures  # noqa: E402
 from assay.ingest.records import record_to_document  # noqa: E402
 from assay.settings import Settings  # noqa: E402
-from assay.store.sqlite import RowEntry, SqliteStore, document_row  # noqa: E402
+from assay.store.rows import RowEntry, document_row  # noqa: E402
+from assay.store.sqlite import SqliteStore  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out" / "dedupe.json"
 _SENTENCE = re.compile(r"(?<=[。！？!?.])")

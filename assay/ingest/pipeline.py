@@ -26,8 +26,8 @@ from ..errors import InputError, RecordError
 from ..model import Document, KnownVersion
 from ..search.index import FullTextIndex, index_fields
 from ..settings import Settings
-from ..store.clusters import paragraphs_text
-from ..store.sqlite import RowEntry, SqliteStore, document_row, summary_row
+from ..store.rows import DocumentRow, RowEntry, document_row, paragraphs_text, summary_row
+from ..store.sqlite import SqliteStore
 from ..summarize.verify import verify_summary
 from ..summarize.worker import backend_key
 from .decode import decode
@@ -344,7 +344,7 @@ class Ingestor:
         kept = list(latest.values())
         plan = self._clusters(kept)
         for p, cluster in zip(kept, plan.cluster_of().values(), strict=True):
-            p.entry.row = (*p.entry.row[:14], cluster, *p.entry.row[15:])  # documents.cluster_id
+            p.entry.row = p.entry.row._replace(cluster_id=cluster)
         plan.rows_carry_cluster = True
         outcome = self.store.write_rows(
             [p.entry for p in kept], self.queue_backend, clusters=plan.changes(), external_ids=aliases
@@ -367,8 +367,8 @@ class Ingestor:
         docs = []
         for p in batch:
             row = p.entry.row
-            sig = p.dupe or signature(row[2], paragraphs_text(row[16]))
-            docs.append(Incoming(p.entry.id, sig, row[2], row[3], row[8], row[6], _body(row)))
+            sig = p.dupe or signature(row.title, paragraphs_text(row.paragraphs))
+            docs.append(Incoming(p.entry.id, sig, row.title, row.source, row.doc_type, row.published_ts, _body(row)))
         return self.clusters.plan(docs)
 
     def _quarantine(self, prep: Prepared, report: IngestReport) -> None:
@@ -402,8 +402,8 @@ def _bounded_imap(pool, chunks: Iterator[list[Item]]) -> Iterator[Prepared]:
             window.release()
 
 
-def _body(row: tuple) -> Callable[[], str]:
-    return lambda: paragraphs_text(row[16])
+def _body(row: DocumentRow) -> Callable[[], str]:
+    return lambda: paragraphs_text(row.paragraphs)
 
 
 def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:

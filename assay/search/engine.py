@@ -15,7 +15,7 @@ from tantivy import Occur, Query
 from ..dedupe.stories import Stories
 from ..errors import QueryError
 from ..model import DOC_TYPES, TEMPLATE_VERSION, Hit, Passage, PassageResult, SearchResult, Section, Summary
-from ..store.sqlite import read_summary
+from ..store.rows import read_summary
 from ..text.embed import available as embed_available
 from ..text.embed import encoder
 from ..text.lexicon import lexicon
@@ -349,7 +349,7 @@ class Searcher:
                 c = rows.get(doc_id)
                 if c is None:
                     continue
-                paras = orjson.loads(c[9])  # [text] or [text, heading level or 0, page]
+                paras = orjson.loads(c.paragraphs)  # [text] or [text, heading level or 0, page]
                 texts = [r[0] for r in paras]
                 levels = [r[1] if len(r) > 1 else 0 for r in paras]
                 docs.append(((score or 0.0) / best, texts, {i for i, lv in enumerate(levels) if lv}))
@@ -365,15 +365,15 @@ class Searcher:
                 exact = len(fold(text, any(t != t.upper() for t in terms))) == len(text)
                 passages.append(
                     Passage(
-                        doc_id=c[0],
-                        external_id=c[1],
-                        title=c[2],
-                        source=c[3],
-                        url=c[4],
-                        published_at=datetime.fromisoformat(c[5]) if c[5] else None,
-                        date_only=bool(c[6]),
-                        doc_type=c[7],
-                        lang=c[8],
+                        doc_id=c.id,
+                        external_id=c.external_id,
+                        title=c.title,
+                        source=c.source,
+                        url=c.url,
+                        published_at=datetime.fromisoformat(c.published_at) if c.published_at else None,
+                        date_only=bool(c.date_only),
+                        doc_type=c.doc_type,
+                        lang=c.lang,
                         paragraph=p.index + 1,
                         page=paras[p.index][2] if len(paras[p.index]) > 2 else None,
                         headings=[paras[j][0] for j in paths[p.index]],
@@ -487,7 +487,7 @@ class Searcher:
         cands = []
         for doc_id, (score, _) in zip(ids, res.hits, strict=True):
             c = cards.get(doc_id)
-            cands.append(Candidate(float(score), _lead(c[2], orjson.loads(c[9])) if c else ""))
+            cands.append(Candidate(float(score), _lead(c.title, orjson.loads(c.paragraphs)) if c else ""))
         new = rescore(text, cands)
         order = sorted(range(len(new)), key=lambda i: -new[i])
         ranking._head = [(new[i], res.hits[i][1]) for i in order]
@@ -569,34 +569,33 @@ class Searcher:
             c = cards.get(doc_id)
             if c is None:  # index ahead of a store that lost it: skip, catch_up will fix the index
                 continue
-            _, ext, title, source, url, published, date_only, doc_type, lang, paras, data = c
-            paras = orjson.loads(paras)  # [text] or [text, heading level or 0, page]
+            paras = orjson.loads(c.paragraphs)  # [text] or [text, heading level or 0, page]
             texts = [r[0] for r in paras]
             marked = [i for i, r in enumerate(paras) if len(r) > 1]  # none in most news
             headings = {i for i in marked if paras[i][1]}
             pages = {i + 1: paras[i][2] for i in marked if paras[i][2] is not None}
-            text, i, spans = snippet_of(texts, terms, headings, lang)
+            text, i, spans = snippet_of(texts, terms, headings, c.lang)
             summary = None
-            if data is not None:
-                summary = read_summary(data, texts, doc_id)
+            if c.summary is not None:
+                summary = read_summary(c.summary, texts, doc_id)
                 if summary is not None and self.hide_unsupported:
                     summary = without_unsupported(summary)
             hits.append(
                 Hit(
                     id=doc_id,
-                    external_id=ext,
-                    title=title,
-                    source=source,
-                    url=url,
-                    published_at=datetime.fromisoformat(published) if published else None,
-                    date_only=bool(date_only),
-                    doc_type=doc_type,
-                    lang=lang,
+                    external_id=c.external_id,
+                    title=c.title,
+                    source=c.source,
+                    url=c.url,
+                    published_at=datetime.fromisoformat(c.published_at) if c.published_at else None,
+                    date_only=bool(c.date_only),
+                    doc_type=c.doc_type,
+                    lang=c.lang,
                     score=score,
                     snippet=text,
                     snippet_paragraph=i + 1 if i is not None else None,
                     highlights=spans,
-                    excerpt=excerpt_of(texts, lang, headings),
+                    excerpt=excerpt_of(texts, c.lang, headings),
                     summary=summary,
                     pages=pages or None,
                 )

@@ -8,9 +8,8 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 
-import orjson
-
 from ..model import ClusterChanges, DocumentText, SignedDocument, StoredSignature
+from .rows import paragraphs_text
 
 _LATE = 4611686018427387904  # no publication time: last
 
@@ -25,11 +24,6 @@ _BETTER = {
     "complete": "UPDATE clusters SET representative = ?1, rep_ts = ?2, rep_size = ?3 WHERE id = ?4"
     f" AND (-?3, COALESCE(?2, {_LATE}), ?1) < (-rep_size, COALESCE(rep_ts, {_LATE}), representative)",
 }
-
-
-def paragraphs_text(data: str) -> str:
-    """The body of a stored document from its paragraphs JSON (rows whose first value is the text)."""
-    return "\n".join(row[0] if isinstance(row, list) else row for row in orjson.loads(data))
 
 
 class ClustersMixin:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import content_hash
-from .sqlite import SqliteStore, _paragraphs_from
+from .rows import _paragraphs_from
+from .sqlite import SqliteStore
 
 AREAS = ("documents", "index", "files")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..model import TEMPLATE_VERSION
+from .rows import SummaryRow
 
 QUEUE_SCHEMA = """
 CREATE TABLE jobs (
@@ -170,12 +171,12 @@ class QueueMixin:
                 raise
         return picked
 
-    def finish(self, job: Job, worker: str, summary_row: tuple | None) -> bool:
+    def finish(self, job: Job, worker: str, summary_row: SummaryRow | None) -> bool:
         """Write the job's summary and mark it done, in one transaction. False (nothing written) when the
         job is no longer this worker's (its lease ran out and another worker took it)."""
         return bool(self.finish_many([(job, summary_row)], worker))
 
-    def finish_many(self, results: list[tuple[Job, tuple | None]], worker: str) -> set[int]:
+    def finish_many(self, results: list[tuple[Job, SummaryRow | None]], worker: str) -> set[int]:
         """``finish`` for several jobs in one transaction (a summary and its job's "done" still commit
         together). Returns the ids of the jobs that were still this worker's, which were written."""
         if not results:
@@ -195,7 +196,7 @@ class QueueMixin:
                         self.db.execute(PUT_SUMMARY, summary_row)
                         self.db.execute(  # the same text's summary by an older template is replaced
                             "DELETE FROM summaries WHERE content_hash = ? AND backend = ? AND template_version < ?",
-                            summary_row[:3],
+                            (summary_row.content_hash, summary_row.backend, summary_row.template_version),
                         )
                     self.db.execute(
                         "UPDATE jobs SET state='done', error=NULL, lease_until=NULL, updated_at=? WHERE id = ?",

@@ -18,7 +18,7 @@ from ..errors import AssayError, NotFound
 from ..model import Document, Summary
 from ..settings import Settings
 from ..store.queue import MAX_ATTEMPTS, Job, worker_name
-from ..store.sqlite import summary_row
+from ..store.rows import summary_row
 from .base import Summarizer
 
 
