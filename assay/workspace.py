@@ -8,7 +8,7 @@ from .search.engine import Searcher
 from .search.index import FullTextIndex
 from .search.vectors import VectorIndex
 from .settings import Settings
-from .store.sqlite import SqliteStore
+from .store import open_store
 from .summarize.worker import backend_key
 from .text.embed import available as embed_available
 
@@ -18,7 +18,7 @@ class Workspace:
         self.settings = settings
         self.home: Path = settings.home
         self.home.mkdir(parents=True, exist_ok=True)
-        self.store = SqliteStore(settings.db_path, settings.quarantine_dir)
+        self.store = open_store(settings)
         self.index = FullTextIndex(settings.index_dir)
         if catch_up:
             self.index.catch_up(self.store)

@@ -26,8 +26,8 @@ from ..errors import InputError, RecordError
 from ..model import Document, KnownVersion
 from ..search.index import FullTextIndex, index_fields
 from ..settings import Settings
+from ..store.base import Store
 from ..store.rows import DocumentRow, RowEntry, document_row, paragraphs_text, summary_row
-from ..store.sqlite import SqliteStore
 from ..summarize.verify import verify_summary
 from ..summarize.worker import backend_key
 from .decode import decode
@@ -191,7 +191,7 @@ def sign(prepared: list[Prepared]) -> list[Prepared]:
 class Ingestor:
     def __init__(
         self,
-        store: SqliteStore,
+        store: Store,
         index: FullTextIndex,
         settings: Settings,
         on_bytes: Callable[[int], None] | None = None,

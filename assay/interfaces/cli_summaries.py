@@ -12,7 +12,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..errors import AssayError
-from ..store.sqlite import SqliteStore
+from ..store import open_store
 from ..summarize.worker import SummaryWorker, backend_key, make_summarizer
 from ..text.dates import parse_date
 from .cli_common import JSON_OUT, Context, err, fail
@@ -31,7 +31,7 @@ def _day(value: str, tz) -> datetime:
 def _store(settings):
     """The store alone: summaries need no index (and must not wait for an ingest that holds its writer)."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    store = SqliteStore(settings.db_path, settings.quarantine_dir)
+    store = open_store(settings)
     try:
         yield store
     finally:

@@ -1,6 +1,19 @@
-"""Stores: the system of record. ``SqliteStore`` is the embedded default."""
+"""Stores: the system of record. ``SqliteStore`` is the embedded default; ``open_store`` picks the one the
+settings name."""
 
-from .base import Store, WriteOutcome
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .base import Store, StoreReader, WriteOutcome
 from .sqlite import SqliteStore
 
-__all__ = ["SqliteStore", "Store", "WriteOutcome"]
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+__all__ = ["SqliteStore", "Store", "StoreReader", "WriteOutcome", "open_store"]
+
+
+def open_store(settings: Settings) -> Store:
+    """The store of these settings: the SQLite file in the data directory."""
+    return SqliteStore(settings.db_path, settings.quarantine_dir)
