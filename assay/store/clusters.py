@@ -5,7 +5,6 @@ or on their own (``write_clusters``)."""
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import contextmanager
 
 from ..model import ClusterChanges, DocumentText, SignedDocument, StoredSignature
@@ -17,12 +16,15 @@ _ORDER = {
     "earliest": f"COALESCE(s.published_ts, {_LATE}), s.size DESC, s.doc_id",
     "complete": f"s.size DESC, COALESCE(s.published_ts, {_LATE}), s.doc_id",
 }
-# a joining document replaces the representative when it ranks first: (time, -size, id) or (-size, time, id)
+# a joining document replaces the representative when it ranks first: (time, -size, id) or (-size, time, id);
+# parameters (doc, ts, size, cluster, then ts, size, doc again for the comparison)
 _BETTER = {
-    "earliest": "UPDATE clusters SET representative = ?1, rep_ts = ?2, rep_size = ?3 WHERE id = ?4"
-    f" AND (COALESCE(?2, {_LATE}), -?3, ?1) < (COALESCE(rep_ts, {_LATE}), -rep_size, representative)",
-    "complete": "UPDATE clusters SET representative = ?1, rep_ts = ?2, rep_size = ?3 WHERE id = ?4"
-    f" AND (-?3, COALESCE(?2, {_LATE}), ?1) < (-rep_size, COALESCE(rep_ts, {_LATE}), representative)",
+    "earliest": "UPDATE clusters SET representative = ?, rep_ts = ?, rep_size = ? WHERE id = ?"
+    f" AND (COALESCE(CAST(? AS BIGINT), {_LATE}), -CAST(? AS BIGINT), CAST(? AS TEXT))"
+    f" < (COALESCE(rep_ts, {_LATE}), -rep_size, representative)",
+    "complete": "UPDATE clusters SET representative = ?, rep_ts = ?, rep_size = ? WHERE id = ?"
+    f" AND (-CAST(? AS BIGINT), COALESCE(CAST(? AS BIGINT), {_LATE}), CAST(? AS TEXT))"
+    f" < (-rep_size, COALESCE(rep_ts, {_LATE}), representative)",
 }
 
 
@@ -34,12 +36,6 @@ class ClustersMixin:
             yield
 
     # -- reads ----------------------------------------------------------------------------------------
-    def signature_high_water(self) -> int:
-        """The highest signature number ever given (numbers are not reused, even after a rebuild)."""
-        with self._lock:
-            row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'dupe_signatures'").fetchone()
-        return row[0] if row else 0
-
     def signature_top(self) -> int:
         """The highest signature number held now (0: none)."""
         with self._lock:
@@ -106,7 +102,7 @@ class ClustersMixin:
             db.execute("UPDATE documents SET cluster_id = NULL WHERE cluster_id IS NOT NULL")
 
 
-def _apply(db: sqlite3.Connection, changes: ClusterChanges) -> None:
+def _apply(db, changes: ClusterChanges) -> None:
     """Write ``changes`` on ``db``, inside the caller's transaction."""
     _remove(db, changes.removed, changes.representative)
     done = changes.assignments
@@ -126,17 +122,26 @@ def _apply(db: sqlite3.Connection, changes: ClusterChanges) -> None:
         [(a.doc_id, a.cluster, a.kind, a.matched, a.similarity) for a in joined],
     )
     db.executemany(  # a story's first copy makes it a cluster of two: the other one is what it matched
-        "INSERT OR IGNORE INTO clusters (id, representative, size, rep_ts, rep_size) VALUES (?, ?, 1, ?, ?)",
+        "INSERT INTO clusters (id, representative, size, rep_ts, rep_size) VALUES (?, ?, 1, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         [(a.cluster, a.matched, a.matched_ts, a.matched_size) for a in joined],
     )
-    db.executemany(_BETTER[changes.representative], [(a.doc_id, a.published_ts, a.size, a.cluster) for a in joined])
+    rank = (
+        (lambda a: (a.published_ts, a.size))
+        if changes.representative == "earliest"
+        else (lambda a: (a.size, a.published_ts))
+    )
+    db.executemany(
+        _BETTER[changes.representative],
+        [(a.doc_id, a.published_ts, a.size, a.cluster, *rank(a), a.doc_id) for a in joined],
+    )
     grown: dict[str, int] = {}
     for a in joined:
         grown[a.cluster] = grown.get(a.cluster, 0) + 1
     db.executemany("UPDATE clusters SET size = size + ? WHERE id = ?", [(k, c) for c, k in grown.items()])
 
 
-def _remove(db: sqlite3.Connection, doc_ids: list[str], representative: str) -> None:
+def _remove(db, doc_ids: list[str], representative: str) -> None:
     """Take documents out of their stories (their text changed; they are assigned again)."""
     if not doc_ids:
         return

@@ -40,8 +40,11 @@ CREATE INDEX jobs_state ON jobs(state, not_before, id);
 
 # one summaries row (a ``summary_row`` tuple): used here by the worker and by sqlite.py at ingest
 PUT_SUMMARY = (
-    "INSERT OR REPLACE INTO summaries (content_hash, backend, template_version, doc_id, data, created_at,"
+    "INSERT INTO summaries (content_hash, backend, template_version, doc_id, data, created_at,"
     " supported, unsupported, unchecked) VALUES (?,?,?,?,?,?,?,?,?)"
+    " ON CONFLICT (content_hash, backend, template_version) DO UPDATE SET doc_id=excluded.doc_id,"
+    " data=excluded.data, created_at=excluded.created_at, supported=excluded.supported,"
+    " unsupported=excluded.unsupported, unchecked=excluded.unchecked"
 )
 MAX_ATTEMPTS = 3  # attempts that ended in an error
 MAX_CLAIMS = 10  # a job whose worker died this many times is given up (it may be what kills the worker)
@@ -89,36 +92,30 @@ class QueueMixin:
         if not items:
             return 0
         now = _now_iso()
-        with self._lock:
-            before = self.db.total_changes
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                self._enqueue_rows(items, backend, force, now)
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            return self.db.total_changes - before
+        with self._write():
+            return self._enqueue_rows(items, backend, force, now)
 
-    def _enqueue_rows(self, items: list[tuple[str, str]], backend: str, force: bool, now: str) -> None:
+    def _enqueue_rows(self, items: list[tuple[str, str]], backend: str, force: bool, now: str) -> int:
         """Inside a caller's transaction (ingest enqueues in the same transaction as the documents). Without
         ``force``, a text that has a summary of the current template version is left alone (one made by an
-        older template is queued again; a done job for it is not, see ``stale_summaries``)."""
+        older template is queued again; a done job for it is not, see ``stale_summaries``). Returns how many
+        were queued."""
         if force:
-            self.db.executemany(
+            cur = self.db.executemany(
                 "INSERT INTO jobs (doc_id, content_hash, backend, created_at, updated_at) VALUES (?,?,?,?,?)"
                 " ON CONFLICT(content_hash, backend) DO UPDATE SET state='queued', attempts=0, not_before=0,"
                 " error=NULL, doc_id=excluded.doc_id, updated_at=excluded.updated_at"
-                " WHERE state IN ('done', 'failed')",
+                " WHERE jobs.state IN ('done', 'failed')",
                 [(d, h, backend, now, now) for d, h in items],
             )
         else:
-            self.db.executemany(
-                "INSERT OR IGNORE INTO jobs (doc_id, content_hash, backend, created_at, updated_at)"
+            cur = self.db.executemany(
+                "INSERT INTO jobs (doc_id, content_hash, backend, created_at, updated_at)"
                 " SELECT ?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM summaries"
-                " WHERE content_hash = ? AND backend = ? AND template_version = ?)",
+                " WHERE content_hash = ? AND backend = ? AND template_version = ?) ON CONFLICT DO NOTHING",
                 [(d, h, backend, now, now, h, backend, TEMPLATE_VERSION) for d, h in items],
             )
+        return max(cur.rowcount, 0)
 
     def claim(self, worker: str, n: int, lease_s: float, backend: str | None = None) -> list[Job]:
         """Lease up to ``n`` jobs to ``worker``: queued ones that are due first (fresh before retried), then
@@ -223,7 +220,8 @@ class QueueMixin:
         """Give leased jobs back untouched (a worker stopping cleanly)."""
         with self._lock:
             self.db.executemany(
-                "UPDATE jobs SET state='queued', attempts=MAX(attempts-1, 0), lease_until=NULL"
+                "UPDATE jobs SET state='queued', attempts=CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,"
+                " lease_until=NULL"
                 " WHERE id = ? AND worker = ? AND state = 'running'",
                 [(j.id, worker) for j in jobs],
             )

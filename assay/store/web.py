@@ -60,17 +60,17 @@ def _now() -> str:
 
 
 class WebMixin:
-    """Methods of ``SqliteStore`` (it provides ``db`` and ``_lock``)."""
+    """Methods of ``SqlStore`` (it provides ``db`` and ``_lock``)."""
 
     def add_web_source(self, url: str, name: str | None = None, doc_type: str | None = None) -> WebSource:
         with self._lock:
             if self.db.execute("SELECT 1 FROM web_sources WHERE url = ?", (url,)).fetchone():
                 raise Conflict(f"the source {url} is already listed")
-            cur = self.db.execute(
-                "INSERT INTO web_sources (url, name, doc_type, added_at) VALUES (?,?,?,?)",
+            source_id = self.db.execute(
+                "INSERT INTO web_sources (url, name, doc_type, added_at) VALUES (?,?,?,?) RETURNING id",
                 (url, name, doc_type, _now()),
-            )
-        return self.web_source(str(cur.lastrowid))
+            ).fetchall()[0][0]
+        return self.web_source(str(source_id))
 
     def web_sources(self) -> list[WebSource]:
         with self._lock:
@@ -97,7 +97,8 @@ class WebMixin:
         """The outcome of a fetch; ``validators`` (etag, last_modified) when a 200 answer brought new ones."""
         with self._lock:
             self.db.execute(
-                "UPDATE web_sources SET status = ?, fetched_at = ?, kind = COALESCE(?, kind) WHERE id = ?",
+                "UPDATE web_sources SET status = ?, fetched_at = ?, kind = COALESCE(CAST(? AS TEXT), kind)"
+                " WHERE id = ?",
                 (status, _now(), kind, source_id),
             )
             if validators is not None:
@@ -122,11 +123,11 @@ class WebMixin:
             self.db.execute(
                 "INSERT INTO web_pages (url, source_id, state, doc_id, etag, last_modified, author, attempts, error,"
                 " first_seen_at, fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT(url) DO UPDATE SET source_id = COALESCE(excluded.source_id, source_id),"
-                " state = excluded.state, doc_id = COALESCE(excluded.doc_id, doc_id),"
+                " ON CONFLICT(url) DO UPDATE SET source_id = COALESCE(excluded.source_id, web_pages.source_id),"
+                " state = excluded.state, doc_id = COALESCE(excluded.doc_id, web_pages.doc_id),"
                 " etag = excluded.etag, last_modified = excluded.last_modified,"
-                " author = COALESCE(excluded.author, author),"
-                " attempts = CASE WHEN excluded.state = 'failed' THEN attempts + 1 ELSE 0 END,"
+                " author = COALESCE(excluded.author, web_pages.author),"
+                " attempts = CASE WHEN excluded.state = 'failed' THEN web_pages.attempts + 1 ELSE 0 END,"
                 " error = excluded.error, fetched_at = excluded.fetched_at",
                 (
                     page.url,
