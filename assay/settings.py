@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSAY_", extra="ignore")
 
     home: Path = Field(default_factory=default_home, description="data directory (store, index, quarantine)")
+    database_url: str | None = Field(
+        None,
+        description="a shared PostgreSQL store (postgresql://user@host/db; pip install 'assay[postgres]') instead of "
+        "the SQLite file in the data directory; the index and the quarantined inputs stay in the data directory",
+    )
     timezone: str = Field("Asia/Shanghai", description="zone for dates given without one, and for display")
     max_record_bytes: int = Field(20 * 1024 * 1024, description="larger input records are quarantined")
     max_file_bytes: int = Field(200 * 1024 * 1024, description="larger input files are quarantined")

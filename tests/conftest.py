@@ -55,3 +55,13 @@ def demo_ws(tmp_path_factory):
     assert report.added > 400
     yield ws
     ws.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of the tests' own (tests/pg.py), for the whole session; skipped where none can run."""
+    from pg import start_server
+
+    server = start_server()
+    yield server
+    server.stop()

@@ -444,7 +444,7 @@ def test_old_editions_do_not_crowd_out_this_months_story(tmp_path, scrape_pairs)
         copy = _copy(
             base, id="copy", text=f"{text}\n\n第七届。", published_at="2024-05-03T08:00:00+08:00", source="Mirror"
         )
-        band_index(ws.store.path).clear()  # as a new process finds it: the times come from the store
+        band_index(ws.store.identity).clear()  # as a new process finds it: the times come from the store
         ingest(ws, _write(tmp_path / "later.jsonl", [copy]))
         got = ws.store.get_document(ws.store.resolve("copy")).cluster_id
         assert got == ws.store.get_document(ws.store.resolve("this-month")).cluster_id

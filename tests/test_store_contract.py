@@ -32,12 +32,20 @@ from assay.store.base import Store
 from assay.store.rows import RowEntry, document_row, summary_row
 from assay.store.sqlite import SqliteStore
 
-STORES = {"sqlite": lambda tmp_path: SqliteStore(tmp_path / "assay.db")}
+
+def _postgres(request, tmp_path) -> Store:
+    from assay.store.postgres import PostgresStore
+
+    server = request.getfixturevalue("pg_server")  # a server of the tests' own (tests/pg.py)
+    return PostgresStore(server.new_database(), tmp_path / "quarantine")
+
+
+STORES = {"sqlite": lambda request, tmp_path: SqliteStore(tmp_path / "assay.db"), "postgres": _postgres}
 
 
 @pytest.fixture(params=sorted(STORES))
 def store(request, tmp_path) -> Store:
-    s = STORES[request.param](tmp_path)
+    s = STORES[request.param](request, tmp_path)
     yield s
     s.close()
 

@@ -21,7 +21,6 @@ each signature (its cluster, as a number) is kept too, so that only the closest 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import numpy as np
 
@@ -221,13 +220,12 @@ class BandIndex:
         self.max_n = max(self.max_n, top)
 
 
-_INDEXES: dict[Path, BandIndex] = {}
+_INDEXES: dict[str, BandIndex] = {}
 _INDEXES_LOCK = threading.Lock()
 
 
-def band_index(db_path: Path) -> BandIndex:
-    """The process's index for one store file."""
-    key = Path(db_path).resolve()
+def band_index(key: str) -> BandIndex:
+    """The process's index for one store (its ``identity``: the resolved file, the database URL)."""
     with _INDEXES_LOCK:
         if key not in _INDEXES:
             _INDEXES[key] = BandIndex()

@@ -157,7 +157,7 @@ class StoryClusters:
         self.store = store
         self.representative = representative
         self.window = window_days * 86400  # seconds; 0: no limit
-        self.bands = band_index(store.path)
+        self.bands = band_index(store.identity)
         self._sets: OrderedDict[str, np.ndarray] = OrderedDict()  # recent shingle sets, by document id
         self._cache_size = cache_size
 

@@ -15,5 +15,10 @@ __all__ = ["SqliteStore", "Store", "StoreReader", "WriteOutcome", "open_store"]
 
 
 def open_store(settings: Settings) -> Store:
-    """The store of these settings: the SQLite file in the data directory."""
+    """The store of these settings: the PostgreSQL database of ``database_url``, else the SQLite file in the
+    data directory."""
+    if settings.database_url:
+        from .postgres import PostgresStore
+
+        return PostgresStore(settings.database_url, settings.quarantine_dir)
     return SqliteStore(settings.db_path, settings.quarantine_dir)

@@ -50,6 +50,8 @@ class StoreReader(Protocol):
 
 
 class Store(Protocol):
+    identity: str  # names the store (a resolved file, a database URL without its password)
+
     # -- documents: writes (one transaction each, appended to the change log) -------------------------
     def known_versions(self, ids: list[str]) -> dict[str, KnownVersion]: ...
 

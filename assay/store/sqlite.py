@@ -31,6 +31,7 @@ class SqliteStore(SqlStore):
     def __init__(self, path: Path, quarantine_dir: Path | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.identity = str(self.path.resolve())  # one store: one band index per process
         self.quarantine_dir = quarantine_dir or self.path.parent / "quarantine"
         self._lock = threading.RLock()
         try:
