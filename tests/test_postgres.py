@@ -90,3 +90,11 @@ def test_workers_in_several_processes_never_claim_a_job_twice(pg_server, tmp_pat
     assert sum(1 for got in claimed if got) >= 2  # the work was shared
     assert store.queue_counts("b")["running"] == 600
     store.close()
+
+
+def test_check_finds_nothing(both):
+    from assay.store.integrity import integrity_report
+
+    _, pg, _ = both
+    report = integrity_report(pg.store, pg.index)
+    assert sum(report.counts.values()) == 0 and report.documents > 400 and report.indexed == report.documents

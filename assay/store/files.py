@@ -41,3 +41,19 @@ class FilesMixin:
         rows = [(r.path, r.size, r.mtime_ns, r.sha256, r.status, r.doc_id, r.reason, now) for r in records]
         with self._write():
             self.db.executemany(_UPSERT, rows)
+
+    def orphan_files(self) -> list[FileRecord]:
+        """Files marked done whose document the store lacks."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT path, size, mtime_ns, sha256, status, doc_id, reason FROM files"
+                " WHERE status = 'done' AND doc_id NOT IN (SELECT id FROM documents)"
+            ).fetchall()
+        return [FileRecord(*r) for r in rows]
+
+    def forget_orphan_files(self) -> int:
+        """Drop them (their files are read again by the next ingest of their folder); how many."""
+        with self._write() as db:
+            return db.execute(
+                "DELETE FROM files WHERE status = 'done' AND doc_id NOT IN (SELECT id FROM documents)"
+            ).rowcount

@@ -9,14 +9,13 @@ the full report (``integrity_report``) and repairs what is cheap to repair (``re
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import content_hash
+from .base import Store
 from .rows import _paragraphs_from
-from .sqlite import SqliteStore
 
 AREAS = ("documents", "index", "files")
 
@@ -63,11 +62,11 @@ class IntegrityReport:
             self.problems[area].append(message)
 
 
-def check_integrity(store: SqliteStore, index=None, limit: int = 20) -> list[str]:
+def check_integrity(store: Store, index=None, limit: int = 20) -> list[str]:
     return integrity_report(store, index, limit).messages()
 
 
-def integrity_report(store: SqliteStore, index=None, limit: int = 20) -> IntegrityReport:
+def integrity_report(store: Store, index=None, limit: int = 20) -> IntegrityReport:
     report = IntegrityReport(store_seq=store.last_seq())
     _documents(store, report, limit)
     if index is not None:
@@ -76,10 +75,8 @@ def integrity_report(store: SqliteStore, index=None, limit: int = 20) -> Integri
     return report
 
 
-def _documents(store: SqliteStore, report: IntegrityReport, limit: int) -> None:
-    with store._lock:
-        rows = store.db.execute("SELECT id, title, n_paragraphs, paragraphs, content_hash FROM documents").fetchall()
-    for doc_id, title, n, data, chash in rows:
+def _documents(store: Store, report: IntegrityReport, limit: int) -> None:
+    for doc_id, title, n, data, chash in store.stored_texts():
         report.documents += 1
         try:
             paragraphs = _paragraphs_from(data)
@@ -108,7 +105,7 @@ def index_ids(index) -> list[str]:
     return [searcher.doc(addr)["id"][0] for _, addr in hits]
 
 
-def _index(store: SqliteStore, index, report: IntegrityReport, limit: int) -> None:
+def _index(store: Store, index, report: IntegrityReport, limit: int) -> None:
     ids = index_ids(index)
     counts = Counter(ids)
     stored = store.all_ids()
@@ -133,17 +130,10 @@ def _index(store: SqliteStore, index, report: IntegrityReport, limit: int) -> No
         report._add("index", f"index has {len(ids)} documents, store {len(stored)}", limit)
 
 
-def _files(store: SqliteStore, report: IntegrityReport, limit: int) -> None:
-    with store._lock:
-        try:
-            rows = store.db.execute(
-                "SELECT path, doc_id FROM files WHERE status = 'done' AND doc_id NOT IN (SELECT id FROM documents)"
-            ).fetchall()
-        except sqlite3.OperationalError:  # a store from before the files table
-            return
-    for path, doc_id in rows:
-        report.orphan_files.append(path)
-        report._add("files", f"file {path} marked done, but its document {doc_id} is not stored", limit)
+def _files(store: Store, report: IntegrityReport, limit: int) -> None:
+    for f in store.orphan_files():
+        report.orphan_files.append(f.path)
+        report._add("files", f"file {f.path} marked done, but its document {f.doc_id} is not stored", limit)
 
 
 @dataclass(slots=True)
@@ -159,7 +149,7 @@ class Repair:
         return {"caught_up": self.caught_up, "rebuilt": self.rebuilt, "files_forgotten": self.files_forgotten}
 
 
-def repair(store: SqliteStore, index, report: IntegrityReport) -> Repair:
+def repair(store: Store, index, report: IntegrityReport) -> Repair:
     """Fix what is cheap to fix: an index behind the store replays the change log; one that still
     differs (missing, extra or doubled ids) is rebuilt from the store; ledger rows that name a document
     the store lacks are dropped. Damaged documents are left as they are (their source must be ingested
@@ -172,9 +162,5 @@ def repair(store: SqliteStore, index, report: IntegrityReport) -> Repair:
         if len(ids) != len(set(ids)) or set(ids) != store.all_ids():
             done.rebuilt = index.rebuild(store)
     if report.orphan_files:
-        with store._lock:
-            cur = store.db.execute(
-                "DELETE FROM files WHERE status = 'done' AND doc_id NOT IN (SELECT id FROM documents)"
-            )
-            done.files_forgotten = cur.rowcount
+        done.files_forgotten = store.forget_orphan_files()
     return done

@@ -54,6 +54,16 @@ class SummaryRow(NamedTuple):
     unchecked: int
 
 
+class StoredText(NamedTuple):
+    """A document's text as stored, for the integrity check: paragraphs JSON, their count and the hash."""
+
+    id: str
+    title: str
+    n_paragraphs: int
+    paragraphs: str
+    content_hash: str
+
+
 class CardRow(NamedTuple):
     """What a result card needs of a document (``cards``): its fields, paragraphs JSON and the summary JSON of
     the first backend asked for that has one (or None)."""

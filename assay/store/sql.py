@@ -32,7 +32,7 @@ from .clusters import _apply as _apply_clusters
 from .files import FilesMixin
 from .queue import PUT_SUMMARY as _PUT_SUMMARY
 from .queue import QueueMixin
-from .rows import CardRow, RowEntry, _now, _paragraphs_from, document_row, read_summary, summary_row
+from .rows import CardRow, RowEntry, StoredText, _now, _paragraphs_from, document_row, read_summary, summary_row
 from .stories import StoriesMixin
 from .web import WebMixin
 
@@ -421,6 +421,21 @@ class SqlStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin, ClustersMixin):
                 self.db.execute("DELETE FROM vectors")
             else:
                 self.db.execute("DELETE FROM vectors WHERE model = ?", (model,))
+
+    def stored_texts(self, batch: int = 2000) -> Iterator[StoredText]:
+        """Every document's stored title, paragraphs and hash, as written (the integrity check reads them)."""
+        last = ""
+        while True:
+            with self._lock:
+                rows = self.db.execute(
+                    "SELECT id, title, n_paragraphs, paragraphs, content_hash FROM documents WHERE id > ?"
+                    " ORDER BY id LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            yield from (StoredText(*r) for r in rows)
+            last = rows[-1][0]
 
     def all_ids(self) -> set[str]:
         with self._lock:
