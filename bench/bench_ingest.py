@@ -63,7 +63,14 @@ def _dir_mb(path: Path) -> float:
 
 
 # -- 1. the library, in a child process ------------------------------------------------------------
-def run_assay(corpus_path: Path, data_dir: Path, workers: int, summaries: bool, profile: bool = False) -> dict:
+def run_assay(
+    corpus_path: Path,
+    data_dir: Path,
+    workers: int,
+    summaries: bool,
+    profile: bool = False,
+    database_url: str | None = None,
+) -> dict:
     """Run ``_child`` in a fresh interpreter and return its measurements."""
     if data_dir.exists() and any(data_dir.iterdir()):
         if corpus.CACHE.resolve() not in data_dir.resolve().parents:  # never wipe a user's data dir
@@ -80,6 +87,7 @@ def run_assay(corpus_path: Path, data_dir: Path, workers: int, summaries: bool, 
                 "workers": workers,
                 "summaries": summaries,
                 "profile": profile,
+                "database_url": database_url,
             }
         ),
     ]
@@ -107,7 +115,12 @@ def _child(args: dict) -> None:
     from assay.settings import Settings
     from assay.workspace import Workspace
 
-    settings = Settings(home=Path(args["data_dir"]), workers=args["workers"], summarize_on_ingest=args["summaries"])
+    settings = Settings(
+        home=Path(args["data_dir"]),
+        workers=args["workers"],
+        summarize_on_ingest=args["summaries"],
+        database_url=args.get("database_url"),
+    )
     main_s: dict[str, float] = {}
     t0 = time.perf_counter()
     with Workspace(settings) as ws:

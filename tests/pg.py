@@ -53,14 +53,16 @@ class PgServer:
     def _run(self, *args: str) -> None:
         subprocess.run([*self._as, *args], check=True, capture_output=True, text=True, timeout=120)
 
-    def start(self) -> None:
+    def start(self, durable: bool = False) -> None:
+        """initdb and start; ``durable``: PostgreSQL's default fsync and synchronous commit (benchmarks),
+        else both off (tests: nothing here must survive a power cut)."""
         data = self.root / "data"
         self._run(
             str(self.bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "assay", "--locale=C", "-E", "UTF8"
         )
-        opts = (
-            f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off -c max_connections=200"
-        )
+        opts = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c max_connections=200"
+        if not durable:
+            opts += " -c fsync=off -c synchronous_commit=off"
         self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(self.root / "log"), "-w", "start")
 
     def stop(self) -> None:
@@ -68,6 +70,23 @@ class PgServer:
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server's processes so far (Linux: every process of its user)."""
+        uid = pwd.getpwnam(USER).pw_uid if self._as else os.geteuid()
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                if proc.stat().st_uid != uid or "postgres" not in (proc / "comm").read_text():
+                    continue
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / tick
+            except (OSError, ValueError, IndexError):
+                continue
+        return total
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://assay@127.0.0.1:{self.port}/{database}"
