@@ -5,6 +5,7 @@ changes nothing, and workers in several processes never claim one summary job tw
 from __future__ import annotations
 
 import multiprocessing as mp
+from pathlib import Path
 
 import pytest
 from conftest import DEMO, ingest, make_settings
@@ -98,3 +99,76 @@ def test_check_finds_nothing(both):
     _, pg, _ = both
     report = integrity_report(pg.store, pg.index)
     assert sum(report.counts.values()) == 0 and report.documents > 400 and report.indexed == report.documents
+
+
+def _ingest_shard(url: str, home: str, path: str, start) -> None:
+    from conftest import ingest, make_settings
+
+    from assay.workspace import Workspace
+
+    ws = Workspace(make_settings(Path(home), database_url=url, summarize_on_ingest=False, batch_size=50))
+    start.wait(timeout=120)
+    ingest(ws, Path(path))
+    ws.close()
+
+
+def test_copies_ingested_at_once_by_four_processes_join_one_story(pg_server, tmp_path):
+    """The CCTV pairs: 300 copies of one item and 300 different items of the same day, each pair's two records
+    given to two different ingest processes that run at the same time, against one PostgreSQL store: as many
+    copies joined and no different items merged as one SQLite ingest of them all."""
+    import gzip
+    import json
+    import random
+
+    from conftest import data_file, read_records
+
+    pairs = read_records("zh_neardup_cctv_pairs.jsonl.gz")
+    records = {}
+    for name in ("zh_news_cctv_xwlb.jsonl.gz", "zh_news_cctv_xwlb_dupscrape.jsonl.gz"):
+        with gzip.open(data_file(name), "rt", encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                records[r["id"]] = {k: v for k, v in r.items() if k not in ("url", "origin")}
+    rng = random.Random(66)
+    same = rng.sample([p for p in pairs if str(p["label"]) == "1"], 300)
+    other = rng.sample([p for p in pairs if str(p["label"]) == "0"], 300)
+    shards: list[dict[str, dict]] = [{} for _ in range(4)]
+    for i, p in enumerate(same + other):
+        shards[i % 4].setdefault(p["id_a"], records[p["id_a"]])
+        shards[(i + 1) % 4].setdefault(p["id_b"], records[p["id_b"]])
+    paths = []
+    for k, shard in enumerate(shards):
+        path = tmp_path / f"shard{k}.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in shard.values()), "utf-8")
+        paths.append(path)
+
+    def figures(store) -> tuple[int, int]:
+        cluster = {i: store.get_document(i).cluster_id for p in same + other for i in (p["id_a"], p["id_b"])}
+        joined = sum(cluster[p["id_a"]] == cluster[p["id_b"]] for p in same)
+        merged = sum(cluster[p["id_a"]] == cluster[p["id_b"]] for p in other)
+        return joined, merged
+
+    with Workspace(make_settings(tmp_path / "one", summarize_on_ingest=False)) as ws:
+        ingest(ws, *paths)
+        alone = figures(ws.store)
+        documents = ws.store.count()
+    url = pg_server.new_database()
+    ctx = mp.get_context("spawn")
+    start = ctx.Barrier(4)
+    procs = [
+        ctx.Process(target=_ingest_shard, args=(url, str(tmp_path / f"node{k}"), str(paths[k]), start))
+        for k in range(4)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    from assay.store.postgres import PostgresStore
+
+    store = PostgresStore(url)
+    together = figures(store)
+    assert store.count() == documents and store.count_unclustered() == 0
+    assert all(store.resolve(i) for s in shards for i in s)  # every record id findable
+    store.close()
+    assert together == alone and alone[0] >= 0.98 * len(same) and alone[1] == 0, (together, alone)

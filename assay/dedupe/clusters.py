@@ -386,10 +386,11 @@ class StoryClusters:
         between batches (a server shutting down): the rest waits for the next catch-up."""
         done = 0
         while stop is None or not stop():
-            docs = self.store.unclustered(batch)
-            if not docs:
-                return done
-            self.store.write_clusters(self.plan(incoming_from_texts(docs)).changes())
+            with self.store.story_lock():
+                docs = self.store.unclustered(batch)
+                if not docs:
+                    return done
+                self.store.write_clusters(self.plan(incoming_from_texts(docs)).changes())
             done += len(docs)
             if progress:
                 progress(len(docs))

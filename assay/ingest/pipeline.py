@@ -342,13 +342,14 @@ class Ingestor:
                 report.updated += 1
             latest[p.entry.id] = p
         kept = list(latest.values())
-        plan = self._clusters(kept)
-        for p, cluster in zip(kept, plan.cluster_of().values(), strict=True):
-            p.entry.row = p.entry.row._replace(cluster_id=cluster)
-        plan.rows_carry_cluster = True
-        outcome = self.store.write_rows(
-            [p.entry for p in kept], self.queue_backend, clusters=plan.changes(), external_ids=aliases
-        )
+        with self.store.story_lock():  # plan and write: no other ingest's batch in between
+            plan = self._clusters(kept)
+            for p, cluster in zip(kept, plan.cluster_of().values(), strict=True):
+                p.entry.row = p.entry.row._replace(cluster_id=cluster)
+            plan.rows_carry_cluster = True
+            outcome = self.store.write_rows(
+                [p.entry for p in kept], self.queue_backend, clusters=plan.changes(), external_ids=aliases
+            )
         added, updated = [], []
         for p in kept:
             status = outcome.statuses[p.entry.id]

@@ -24,6 +24,7 @@ from .sql import SqlStore, known_versions_in
 log = logging.getLogger("assay.store")
 
 WRITE_LOCK = 0x61737361  # the advisory lock of write transactions ("assa")
+STORY_LOCK = 0x73746F72  # held from a batch's cluster plan to its write ("stor")
 
 SCHEMA: list[str] = [
     # 1: everything the SQLite store holds after its migrations, in PostgreSQL's types
@@ -265,6 +266,7 @@ class PostgresStore(SqlStore):
         self.quarantine_dir = quarantine_dir or Path.cwd() / "quarantine"
         self.integrity_errors = (psycopg.errors.UniqueViolation,)
         self._lock = threading.RLock()
+        self._story = threading.Lock()  # the story lock between this process's threads (the session's is theirs)
         self.db = _Connection(_connect(url))
         self._migrate()
 
@@ -301,6 +303,19 @@ class PostgresStore(SqlStore):
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
+
+    @contextmanager
+    def story_lock(self):
+        """Ingests on several machines plan their batches' story clusters one at a time, each after the
+        batches written before it: copies of one story ingested at once still join one cluster."""
+        with self._story:
+            with self._lock:
+                self.db.execute("SELECT pg_advisory_lock(?)", (STORY_LOCK,)).fetchall()
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self.db.execute("SELECT pg_advisory_unlock(?)", (STORY_LOCK,)).fetchall()
 
     def signature_high_water(self) -> int:
         with self._lock:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import orjson
@@ -65,6 +66,12 @@ class SqlStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin, ClustersMixin):
     """The store's behaviour, over a subclass's connection."""
 
     integrity_errors: tuple[type[Exception], ...] = ()  # what the driver raises on a UNIQUE violation
+
+    @contextmanager
+    def story_lock(self):
+        """Held from a batch's story-cluster plan to its write, so that one ingest plans at a time and sees
+        every batch written before it. SQLite needs none: one process writes at a time (the index writer)."""
+        yield
 
     def _chunked(self, sql: str, values, *params) -> Iterator[tuple]:
         """Rows of ``sql`` whose ``IN ({})`` takes ``values``, a chunk of them at a time (SQLite's host
