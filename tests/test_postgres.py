@@ -4,6 +4,8 @@ changes nothing, and workers in several processes never claim one summary job tw
 
 from __future__ import annotations
 
+import gzip
+import json
 import multiprocessing as mp
 from pathlib import Path
 
@@ -172,3 +174,38 @@ def test_copies_ingested_at_once_by_four_processes_join_one_story(pg_server, tmp
     assert all(store.resolve(i) for s in shards for i in s)  # every record id findable
     store.close()
     assert together == alone and alone[0] >= 0.98 * len(same) and alone[1] == 0, (together, alone)
+
+
+def test_a_second_search_node_builds_its_index_from_the_store_and_follows_it(pg_server, tmp_path):
+    """Two nodes (data directories, each its own index) over one store: a node that joins builds its index from
+    the store; documents another node ingests reach it through the change log, which is not cut below the
+    slower node's cursor; both answer with the same page; /api/health says how far behind a node is."""
+    from fastapi.testclient import TestClient
+
+    from assay.interfaces.app import create_app
+    from assay.interfaces.service import follow_store
+
+    records = [json.loads(line) for line in gzip.open(DEMO, "rt", encoding="utf-8")]
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records[:250]), "utf-8")
+    second.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records[250:]), "utf-8")
+    url = pg_server.new_database()
+    a = Workspace(make_settings(tmp_path / "a", database_url=url, summarize_on_ingest=False))
+    ingest(a, first)
+    b = Workspace(make_settings(tmp_path / "b", database_url=url, summarize_on_ingest=False))  # joins: builds
+    try:
+        assert b.index.num_docs() == a.index.num_docs() == a.store.count()
+        assert set(a.store.index_cursors()) == {a.index.node, b.index.node}
+        ingest(a, second)
+        assert b.store.changes_since(b.index.seq)[1]  # kept for b, which has not read them yet
+        with TestClient(create_app(b.settings, b), base_url="http://127.0.0.1") as client:
+            health = client.get("/api/health").json()
+            assert health["index"]["node"] == b.index.node and health["documents"] == a.store.count()
+        follow_store(b)
+        assert b.index.num_docs() == a.store.count() and b.index.seq == a.store.last_seq()
+        for q in ("稀土", "出口管制"):
+            one, other = a.searcher.search(q, limit=10), b.searcher.search(q, limit=10)
+            assert [h.id for h in one.hits] == [h.id for h in other.hits] and one.total == other.total > 0
+    finally:
+        b.close()
+        a.close()

@@ -319,7 +319,7 @@ class Ingestor:
         report.unchanged += self.skipped
         last_seq = max(last_seq, self.index.seq)
         self.index.commit(last_seq)
-        self.store.prune_changes(last_seq)  # the index holds everything up to here
+        self.store.prune_changes(last_seq, self.index.node)  # this index holds everything up to here
         return report
 
     def _flush(self, batch: list[Prepared], report: IngestReport) -> int | None:

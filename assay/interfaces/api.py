@@ -33,6 +33,14 @@ Many = Annotated[list[str] | None, Query()]
 @router.get("/health", summary="Liveness and counts")
 def health(ws: Ws) -> dict[str, Any]:
     out = {"status": "ok", "documents": ws.store.count(), "indexed": ws.index.num_docs()}
+    # this node's full-text index against the store's change log (search nodes of a shared store follow it)
+    store_seq, index_seq = ws.store.last_seq(), ws.index.seq
+    out["index"] = {
+        "node": ws.index.node,
+        "seq": index_seq,
+        "store_seq": store_seq,
+        "behind": max(store_seq - index_seq, 0),
+    }
     if service.stories_status.running:  # documents being grouped into stories at start-up
         out["stories"] = {"grouped": service.stories_status.done, "of": service.stories_status.pending}
     if service.renewal_status.running:  # summaries of an older template being made again at start-up

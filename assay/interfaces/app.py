@@ -129,6 +129,24 @@ def start_vector_catch_up(ws: Workspace, every_s: float = 10.0):
     return _in_thread("assay-vectors", loop, join_s=60)
 
 
+def start_index_follower(ws: Workspace, every_s: float = 2.0):
+    """Keep this node's full-text index up with the store's change log: documents that another process or
+    machine wrote (an ingest on another node of a shared PostgreSQL store, a worker) are searchable here within
+    ``every_s`` seconds. A local ingest holds the writer and commits itself meanwhile."""
+
+    from .service import follow_store
+
+    def loop(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                follow_store(ws)
+            except Exception:  # the server goes on with what it has
+                log.exception("catching the index up with the store failed")
+            stop.wait(every_s)
+
+    return _in_thread("assay-index", loop, join_s=30)
+
+
 def start_story_catch_up(ws: Workspace):
     """Group the stored documents that have no story yet (a signature change dropped their clusters) in a
     thread at start-up, so a server-only install does not wait for its next upload to fold copies again.
@@ -162,7 +180,9 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAP
         # English query does not wait for it; Chinese queries never need it
         threading.Thread(target=lexicon, name="assay-lexicon", daemon=True).start()
         stop_vectors = start_vector_catch_up(ws)
+        stop_index = start_index_follower(ws)
         yield
+        stop_index()
         if stop_vectors is not None:
             stop_vectors()
         if stop_stories is not None:

@@ -28,6 +28,17 @@ FILTER_KEYS = ("source", "doc_type", "lang", "since", "until")
 _ingest_lock = threading.Lock()  # the index has one writer: one ingest at a time in this process
 
 
+def follow_store(ws: Workspace) -> int:
+    """Replay what the store's change log holds beyond this index (another node's or process's writes); skipped
+    while an ingest of this process holds the writer (it commits its own). Returns the documents re-indexed."""
+    if not _ingest_lock.acquire(blocking=False):
+        return 0
+    try:
+        return ws.index.catch_up(ws.store)
+    finally:
+        _ingest_lock.release()
+
+
 # -- search -------------------------------------------------------------------------------------------
 def parse_as_of(value: str | None) -> datetime | None:
     """The as-of time of a result list (ISO 8601; UTC when no zone is given)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -159,6 +160,11 @@ class FullTextIndex:
         for i in ids:
             w.delete_documents_by_term("id", i)
 
+    @property
+    def node(self) -> str:
+        """This index among those that follow one store's change log: host and folder."""
+        return f"{socket.gethostname()}:{self.path.resolve()}"
+
     def commit(self, seq: int) -> None:
         """Make added documents visible and record the change-log position they cover."""
         self.writer().commit()
@@ -194,7 +200,7 @@ class FullTextIndex:
             if progress:
                 progress(len(chunk))
         self.commit(last)
-        store.prune_changes(last)
+        store.prune_changes(last, self.node)
         return done
 
     def rebuild(self, store, progress: Progress | None = None) -> int:
@@ -216,6 +222,7 @@ class FullTextIndex:
         if progress and batch:
             progress(len(batch))
         self.commit(seq)
+        store.prune_changes(seq, self.node)
         return n
 
     # -- reads ------------------------------------------------------------------------------------

@@ -190,6 +190,15 @@ MIGRATIONS: list[str] = [
         UNIQUE (doc_id, model)
     );
     """,
+    # each full-text index that follows the change log (one per search node) and how far it has read: the log
+    # is pruned only below the slowest of them
+    """
+    CREATE TABLE index_cursors (
+        node TEXT PRIMARY KEY,
+        seq BIGINT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
 
 # the migration that dropped the older MinHash signatures and their clusters (tests replay it on a store)

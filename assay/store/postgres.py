@@ -194,6 +194,14 @@ SCHEMA: list[str] = [
         UNIQUE (doc_id, model)
     );
     """,
+    # 2: each full-text index that follows the change log (one per search node) and how far it has read
+    """
+    CREATE TABLE index_cursors (
+        node TEXT PRIMARY KEY,
+        seq BIGINT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
 
 _PLACEHOLDER = re.compile(r"\?")

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
@@ -343,9 +343,27 @@ class SqlStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin, ClustersMixin):
         with self._lock:
             return self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
 
-    def prune_changes(self, upto: int) -> None:
-        with self._lock:
+    def prune_changes(self, upto: int, node: str | None = None) -> None:
+        """An index has read the change log up to ``upto``: ``node`` (the index that did) records it, and the
+        log is cut below the slowest index of the last week (its last entry stays: the position). Search nodes
+        that share a store each keep their own cursor; one gone for a week no longer holds the log back."""
+        with self._write():
+            if node is not None:
+                self.db.execute(
+                    "INSERT INTO index_cursors (node, seq, updated_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (node) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
+                    (node, upto, _now()),
+                )
+            week = (datetime.now(UTC) - timedelta(days=7)).isoformat(timespec="seconds")
+            slowest = self.db.execute("SELECT MIN(seq) FROM index_cursors WHERE updated_at >= ?", (week,)).fetchone()[0]
+            if slowest is not None:
+                upto = min(upto, slowest)
             self.db.execute("DELETE FROM changes WHERE seq <= ? AND seq < (SELECT MAX(seq) FROM changes)", (upto,))
+
+    def index_cursors(self) -> dict[str, int]:
+        """Each index's position in the change log."""
+        with self._lock:
+            return dict(self.db.execute("SELECT node, seq FROM index_cursors ORDER BY node").fetchall())
 
     def iter_documents(self, batch: int = 1000) -> Iterator[Document]:
         last = ""
