@@ -5,7 +5,7 @@ rebuilt from the store whenever it is missing or unreadable.
 The graph holds each vector projected onto its first 128 principal directions (``PROJECTION``, fitted
 by tools/make_projection.py on a sample of every corpus): it only finds candidates, ``OVERSAMPLE`` times as
 many as asked, and the store's full vectors score them exactly. A quarter of the dimensions take the graph
-from 148 to about 60 MB at 200k documents, and the exact scores keep the cosine thresholds of the engine
+from 146 to 75 MB of memory at 200k documents, and the exact scores keep the cosine thresholds of the engine
 meaningful; against exact search over all vectors the candidates found are as good as the full graph's
 (bench/README.md, issue 17).
 
