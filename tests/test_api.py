@@ -80,6 +80,7 @@ def test_health_and_stats_count_the_store(client, ws):
     health = client.get("/api/health").json()
     vectors = health.pop("vectors")  # documents with a vector for semantic search, made in the background
     index = health.pop("index")  # this node's index against the store's change log
+    assert health.pop("process") > 0 and isinstance(health.pop("leader"), bool)  # (test_serve: which leads)
     assert health == {"status": "ok", "documents": ws.store.count(), "indexed": ws.index.num_docs()}
     assert index == {"node": ws.index.node, "seq": ws.store.last_seq(), "store_seq": ws.store.last_seq(), "behind": 0}
     assert vectors["of"] == ws.store.count() and 0 <= vectors["documents"] <= vectors["of"]

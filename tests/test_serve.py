@@ -45,11 +45,11 @@ def post_json(url: str, body: dict, key: str | None = None) -> tuple[int, dict]:
 
 
 @contextmanager
-def served(home, **env):
+def served(home, *args: str, **env):
     """`assay serve` over ``home`` in its own process on a free port: yields the base URL once it answers."""
     port = free_port()
     env = {"ASSAY_HOME": str(home), "ASSAY_WORKERS": "1", "PATH": "", **env}
-    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port)]
+    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port), *args]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -89,6 +89,26 @@ def test_serve_answers_over_http_and_needs_keys_when_not_local_only(tmp_path):
         assert status == 401 and "needs an API key" in body["error"]
         status, body = post_json(f"{base}/api/documents", doc, key=raw)
         assert status == 200 and body["added"] == 1
+
+
+def test_serve_with_two_processes_shares_requests_and_one_leads(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    assay("ingest", str(DEMO), home=tmp_path)
+    with served(tmp_path, "--workers", "2") as base:
+
+        def health(_):
+            with urllib.request.urlopen(f"{base}/api/health", timeout=10) as r:
+                return json.loads(r.read())
+
+        deadline = time.monotonic() + 30
+        seen: dict[int, bool] = {}
+        while len(seen) < 2 and time.monotonic() < deadline:
+            with ThreadPoolExecutor(8) as ex:
+                seen.update((h["process"], h["leader"]) for h in ex.map(health, range(40)))
+        assert len(seen) == 2 and sorted(seen.values()) == [False, True], seen  # two answer, one leads
+        with urllib.request.urlopen(f"{base}/api/search?q=%E7%A8%80%E5%9C%9F&limit=3") as r:
+            assert json.loads(r.read())["total"] > 50
 
 
 def test_cli_ingest_beside_a_running_server_that_has_written(tmp_path):

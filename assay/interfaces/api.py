@@ -7,6 +7,7 @@ the result into the JSON that ``render`` gives ``assay ... --json``. Errors are 
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -32,7 +33,8 @@ Many = Annotated[list[str] | None, Query()]
 
 @router.get("/health", summary="Liveness and counts")
 def health(ws: Ws) -> dict[str, Any]:
-    out = {"status": "ok", "documents": ws.store.count(), "indexed": ws.index.num_docs()}
+    out = {"status": "ok", "documents": ws.store.count(), "indexed": ws.index.num_docs(), "process": os.getpid()}
+    out["leader"] = service.leading  # the process that runs summaries, feeds and vectors for the data directory
     # this node's full-text index against the store's change log (search nodes of a shared store follow it)
     store_seq, index_seq = ws.store.last_seq(), ws.index.seq
     out["index"] = {

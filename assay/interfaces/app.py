@@ -26,6 +26,7 @@ from ..errors import AssayError
 from ..settings import Settings
 from ..text.lexicon import lexicon
 from ..workspace import Workspace
+from . import service
 from .auth import is_loopback
 
 log = logging.getLogger("assay.server")
@@ -166,20 +167,50 @@ def start_story_catch_up(ws: Workspace):
     return _in_thread("assay-stories", run, join_s=60)
 
 
+_LEAD: dict[Path, object] = {}  # data directory → the open lock file this process leads it with
+
+
+def take_lead(home: Path) -> bool:
+    """Whether this process runs the data directory's background work (summaries, feeds, vectors, stories):
+    of several ``assay serve`` processes over one data directory (``--workers N``) exactly one does, the one
+    holding an exclusive lock on ``serve.lock`` (released when the process ends, however it ends)."""
+    import fcntl
+
+    home = Path(home).resolve()
+    if home in _LEAD:
+        return True
+    home.mkdir(parents=True, exist_ok=True)
+    f = open(home / "serve.lock", "a+")  # noqa: SIM115 - held open for the life of the process
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return False
+    _LEAD[home] = f
+    return True
+
+
+def app_from_env() -> FastAPI:
+    """The app of the settings in the environment: what each process of ``assay serve --workers N`` runs."""
+    return create_app(Settings())
+
+
 def create_app(settings: Settings, workspace: Workspace | None = None) -> FastAPI:
     """The app over ``workspace`` (opened from ``settings`` when not given; closed at shutdown if opened here)."""
     ws = workspace or Workspace(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        stop_stories = start_story_catch_up(ws)
-        stop_renewal = start_summary_renewal(ws)
-        stop = start_summary_worker(ws, settings)
-        stop_fetch = start_fetch_poller(ws, settings)
+        lead = take_lead(settings.home)  # several processes over one data directory: one does the background work
+        service.leading = lead
+        stop_stories = start_story_catch_up(ws) if lead else None
+        stop_renewal = start_summary_renewal(ws) if lead else None
+        stop = start_summary_worker(ws, settings) if lead else None
+        stop_fetch = start_fetch_poller(ws, settings) if lead else None
         # the cross-lingual lexicon (CC-CEDICT: ~1.5 s to read) is read in the background, so that the first
         # English query does not wait for it; Chinese queries never need it
         threading.Thread(target=lexicon, name="assay-lexicon", daemon=True).start()
-        stop_vectors = start_vector_catch_up(ws)
+        stop_vectors = start_vector_catch_up(ws) if lead else None
         stop_index = start_index_follower(ws)
         yield
         stop_index()

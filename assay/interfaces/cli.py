@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -352,9 +353,13 @@ def _url_host(host: str) -> str:
 @cli.command()
 @click.option("--host", help="Address to bind (default: ASSAY_HOST, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: ASSAY_PORT, 8000).")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes answering requests."
+)
 @click.pass_obj
-def serve(obj: Context, host: str | None, port: int | None) -> None:
-    """Serve the web UI and the REST API (uvicorn; one process, one workspace)."""
+def serve(obj: Context, host: str | None, port: int | None, workers: int) -> None:
+    """Serve the web UI and the REST API (uvicorn). With --workers N, N processes over the same data directory
+    answer requests (one of them also does the background work: summaries, feeds, vectors)."""
     import uvicorn
 
     from .app import create_app
@@ -368,10 +373,33 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
             "`assay keys create NAME`."
         )
     try:
-        app = create_app(settings)
+        if workers > 1:
+            Workspace(settings).close()  # a bad data directory or store fails here, before the processes start
+        else:
+            app = create_app(settings)
     except AssayError as exc:
         fail(exc)
-    err.print(f"assay: serving {settings.home} on http://{_url_host(settings.host)}:{settings.port}", highlight=False)
+    err.print(
+        f"assay: serving {settings.home} on http://{_url_host(settings.host)}:{settings.port}"
+        + (f" ({workers} processes)" if workers > 1 else ""),
+        highlight=False,
+    )
+    if workers > 1:  # each process opens the workspace itself, from the settings in its environment
+        os.environ.update(
+            {"ASSAY_HOME": str(settings.home), "ASSAY_HOST": settings.host, "ASSAY_PORT": str(settings.port)}
+        )
+        if settings.database_url:
+            os.environ["ASSAY_DATABASE_URL"] = settings.database_url
+        uvicorn.run(
+            "assay.interfaces.app:app_from_env",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            server_header=False,
+        )
+        return
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", server_header=False)
 
 

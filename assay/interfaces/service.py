@@ -26,6 +26,7 @@ MAX_SAVED_NAME = 100
 FILTER_KEYS = ("source", "doc_type", "lang", "since", "until")
 
 _ingest_lock = threading.Lock()  # the index has one writer: one ingest at a time in this process
+leading = False  # this server process does the data directory's background work (app.take_lead)
 
 
 def follow_store(ws: Workspace) -> int:
