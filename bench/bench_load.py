@@ -1,5 +1,7 @@
 """Load benchmark: 32 concurrent clients search for 60 s while an ingest of 20,000 documents runs, through
-one server (``assay serve``, its own process), over real HTTP on 127.0.0.1.
+one server (``assay serve``, its own process — or ``--processes 1 2``: ``assay serve --workers N`` for each N,
+in one run), over real HTTP on 127.0.0.1. Each server is first timed under searches alone
+(``--alone-seconds``), then with the documents being posted.
 
 The store starts as the demo corpus (or ``--data-dir``); the ingest posts real records of
 ``../shared/data/zh_news_cctv_xwlb.jsonl.gz`` to ``POST /api/documents`` in batches, one batch at a time,
@@ -102,22 +104,49 @@ def prepare(data_dir: Path) -> None:
         Ingestor(ws.store, ws.index, ws.settings).run([corpus_path()])
 
 
+def _figures(times: list[float], errors: list[str], seconds: float) -> dict:
+    return {
+        "requests": len(times),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "rps": round(len(times) / seconds, 1),
+        "p50_ms": round(statistics.median(times), 1),
+        "p99_ms": round(pct(times, 99), 1),
+        "max_ms": round(max(times), 1),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--alone-seconds", type=float, default=0, help="searches alone first, for this long")
     ap.add_argument("--docs", type=int, default=20_000)
     ap.add_argument("--data-dir", type=Path, default=corpus.CACHE / "load")
+    ap.add_argument("--processes", type=int, nargs="+", default=[1], help="server processes (--workers), each run")
     args = ap.parse_args()
+    runs = []
+    for processes in args.processes:
+        runs.append(run(args, processes))
+        print(json.dumps(runs[-1], ensure_ascii=False, indent=2), flush=True)
+    res = runs[0] if len(runs) == 1 else {"runs": runs}
+    OUT.mkdir(exist_ok=True)
+    (OUT / "load.json").write_text(json.dumps(res, ensure_ascii=False, indent=2))
 
+
+def run(args, processes: int) -> dict:
     prepare(args.data_dir)
     port = free_port()
-    server = start_server(args.data_dir, port)
+    server = start_server(args.data_dir, port, processes)
     base = f"http://127.0.0.1:{port}"
     load0 = os.getloadavg()[0]
     ingest_report: dict = {}
+    alone = None
     writer = threading.Thread(target=ingest, args=(base, args.docs, ingest_report), daemon=True)
     try:
+        if args.alone_seconds:
+            asyncio.run(load(base, args.clients, 3))  # every process warm
+            alone = _figures(*asyncio.run(load(base, args.clients, args.alone_seconds)), args.alone_seconds)
         writer.start()
         times, errors = asyncio.run(load(base, args.clients, args.seconds))
         writer.join()
@@ -126,27 +155,21 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=60)
     res = {
+        "processes": processes,
+        "searches_alone": alone,
         "date": datetime.now().isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}",
         "python": platform.python_version(),
         "library": corpus.library_version(),
         "clients": args.clients,
         "seconds": args.seconds,
-        "requests": len(times),
-        "errors": len(errors),
-        "error_samples": errors[:5],
-        "rps": round(len(times) / args.seconds, 1),
-        "p50_ms": round(statistics.median(times), 1),
-        "p99_ms": round(pct(times, 99), 1),
-        "max_ms": round(max(times), 1),
+        **_figures(times, errors, args.seconds),
         "ingest": {**ingest_report, "docs_per_s": round(ingest_report["docs"] / ingest_report["seconds"], 1)},
         "documents_after": final["documents"],
         "load_before": load0,
         "load_after": os.getloadavg()[0],
     }
-    print(json.dumps(res, ensure_ascii=False, indent=2))
-    OUT.mkdir(exist_ok=True)
-    (OUT / "load.json").write_text(json.dumps(res, ensure_ascii=False, indent=2))
+    return res
 
 
 if __name__ == "__main__":

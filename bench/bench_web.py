@@ -61,10 +61,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen:
+def start_server(data_dir: Path, port: int, workers: int = 1) -> subprocess.Popen:
     root = str(Path(__file__).resolve().parents[1])  # the server runs this checkout's assay too
     env = {**os.environ, "ASSAY_HOME": str(data_dir), "PYTHONPATH": root}
-    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port)]
+    cmd = [sys.executable, "-m", "assay", "serve", "--port", str(port), "--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 600  # opening a store whose index must catch up can take a while
     while time.monotonic() < deadline:
