@@ -15,7 +15,7 @@ from tantivy import Occur, Query
 from ..dedupe.stories import Stories
 from ..errors import QueryError
 from ..model import DOC_TYPES, TEMPLATE_VERSION, Hit, Passage, PassageResult, SearchResult, Section, Summary
-from ..store.rows import read_summary
+from ..store.rows import CardRow, read_summary
 from ..text.embed import available as embed_available
 from ..text.embed import encoder
 from ..text.lexicon import lexicon
@@ -366,14 +366,7 @@ class Searcher:
                 passages.append(
                     Passage(
                         doc_id=c.id,
-                        external_id=c.external_id,
-                        title=c.title,
-                        source=c.source,
-                        url=c.url,
-                        published_at=datetime.fromisoformat(c.published_at) if c.published_at else None,
-                        date_only=bool(c.date_only),
-                        doc_type=c.doc_type,
-                        lang=c.lang,
+                        **_card_fields(c),
                         paragraph=p.index + 1,
                         page=paras[p.index][2] if len(paras[p.index]) > 2 else None,
                         headings=[paras[j][0] for j in paths[p.index]],
@@ -583,14 +576,7 @@ class Searcher:
             hits.append(
                 Hit(
                     id=doc_id,
-                    external_id=c.external_id,
-                    title=c.title,
-                    source=c.source,
-                    url=c.url,
-                    published_at=datetime.fromisoformat(c.published_at) if c.published_at else None,
-                    date_only=bool(c.date_only),
-                    doc_type=c.doc_type,
-                    lang=c.lang,
+                    **_card_fields(c),
                     score=score,
                     snippet=text,
                     snippet_paragraph=i + 1 if i is not None else None,
@@ -601,6 +587,20 @@ class Searcher:
                 )
             )
         return hits
+
+
+def _card_fields(c: CardRow) -> dict:
+    """What a hit and a passage take alike from a document's card row."""
+    return {
+        "external_id": c.external_id,
+        "title": c.title,
+        "source": c.source,
+        "url": c.url,
+        "published_at": datetime.fromisoformat(c.published_at) if c.published_at else None,
+        "date_only": bool(c.date_only),
+        "doc_type": c.doc_type,
+        "lang": c.lang,
+    }
 
 
 @dataclass(slots=True)

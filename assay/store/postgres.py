@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -301,18 +302,6 @@ class PostgresStore(SqlStore):
             return self.db.execute("SELECT version FROM assay_schema").fetchone()[0]
 
     @contextmanager
-    def _write(self):
-        """One write transaction under the write lock (an advisory lock: one writer at a time, as SQLite)."""
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-
-    @contextmanager
     def story_lock(self):
         """Ingests on several machines plan their batches' story clusters one at a time, each after the
         batches written before it: copies of one story ingested at once still join one cluster."""
@@ -334,30 +323,22 @@ class PostgresStore(SqlStore):
     def claim(self, worker: str, n: int, lease_s: float, backend: str | None = None) -> list[Job]:
         """Lease up to ``n`` jobs: queued ones that are due (fresh before retried), then running ones whose lease
         ran out; rows another worker is claiming are skipped (``FOR UPDATE SKIP LOCKED``)."""
-        import time
-
         now = time.time()
         where, args = ("AND backend = ?", [backend]) if backend else ("", [])
-        with self._lock:
-            self.db.execute("BEGIN")
-            try:
-                self.db.execute(
-                    "UPDATE jobs SET state='failed', error=? WHERE id IN (SELECT id FROM jobs WHERE state = 'running'"
-                    f" AND lease_until < ? AND attempts >= ? {where} FOR UPDATE SKIP LOCKED)",
-                    [f"abandoned: its worker stopped {MAX_CLAIMS} times while on it", now, MAX_CLAIMS, *args],
-                )
-                rows = self.db.execute(
-                    "UPDATE jobs SET state='running', attempts=attempts+1, lease_until=?, worker=?, updated_at=?"
-                    " WHERE id IN (SELECT id FROM jobs WHERE ((state = 'queued' AND not_before <= ?)"
-                    f" OR (state = 'running' AND lease_until < ?)) {where}"
-                    " ORDER BY state = 'running', not_before, id LIMIT ? FOR UPDATE SKIP LOCKED)"
-                    " RETURNING id, doc_id, content_hash, backend, attempts",
-                    [now + lease_s, worker, _now_iso(), now, now, *args, n],
-                ).fetchall()
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+        with self._transaction("BEGIN"):
+            self.db.execute(
+                "UPDATE jobs SET state='failed', error=? WHERE id IN (SELECT id FROM jobs WHERE state = 'running'"
+                f" AND lease_until < ? AND attempts >= ? {where} FOR UPDATE SKIP LOCKED)",
+                [f"abandoned: its worker stopped {MAX_CLAIMS} times while on it", now, MAX_CLAIMS, *args],
+            )
+            rows = self.db.execute(
+                "UPDATE jobs SET state='running', attempts=attempts+1, lease_until=?, worker=?, updated_at=?"
+                " WHERE id IN (SELECT id FROM jobs WHERE ((state = 'queued' AND not_before <= ?)"
+                f" OR (state = 'running' AND lease_until < ?)) {where}"
+                " ORDER BY state = 'running', not_before, id LIMIT ? FOR UPDATE SKIP LOCKED)"
+                " RETURNING id, doc_id, content_hash, backend, attempts",
+                [now + lease_s, worker, _now_iso(), now, now, *args, n],
+            ).fetchall()
         return sorted((Job(*r) for r in rows), key=lambda j: j.id)
 
     def reader(self) -> PostgresReader:

@@ -122,50 +122,44 @@ class QueueMixin:
         running ones whose lease ran out or whose worker died."""
         now = time.time()
         host = socket.gethostname()
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                where, args = "", []
-                if backend:
-                    where, args = " AND backend = ?", [backend]
-                # queued jobs that are due, fresh ones (not_before 0) first, then retries; then running ones.
-                # Two queries that walk the jobs_state index in its order: one query with an OR and a sort
-                # read every queued job (49 ms a claim with 65k queued, against 0.08 ms)
-                cols, want = "id, doc_id, content_hash, backend, attempts, state, lease_until, worker", n * 4 + 16
-                rows = self.db.execute(
-                    f"SELECT {cols} FROM jobs WHERE state = 'queued' AND not_before <= ?{where}"
-                    " ORDER BY not_before, id LIMIT ?",
-                    [now, *args, want],
+        with self._write():
+            where, args = "", []
+            if backend:
+                where, args = " AND backend = ?", [backend]
+            # queued jobs that are due, fresh ones (not_before 0) first, then retries; then running ones.
+            # Two queries that walk the jobs_state index in its order: one query with an OR and a sort
+            # read every queued job (49 ms a claim with 65k queued, against 0.08 ms)
+            cols, want = "id, doc_id, content_hash, backend, attempts, state, lease_until, worker", n * 4 + 16
+            rows = self.db.execute(
+                f"SELECT {cols} FROM jobs WHERE state = 'queued' AND not_before <= ?{where}"
+                " ORDER BY not_before, id LIMIT ?",
+                [now, *args, want],
+            ).fetchall()
+            if len(rows) < want:
+                rows += self.db.execute(
+                    f"SELECT {cols} FROM jobs WHERE state = 'running'{where} ORDER BY id LIMIT ?",
+                    [*args, want - len(rows)],
                 ).fetchall()
-                if len(rows) < want:
-                    rows += self.db.execute(
-                        f"SELECT {cols} FROM jobs WHERE state = 'running'{where} ORDER BY id LIMIT ?",
-                        [*args, want - len(rows)],
-                    ).fetchall()
-                picked: list[Job] = []
-                abandoned: list[int] = []
-                for jid, doc_id, chash, be, attempts, state, lease, owner in rows:
-                    if state == "running" and (lease or 0) > now and _alive_here(owner, host):
-                        continue
-                    if attempts >= MAX_CLAIMS:
-                        abandoned.append(jid)
-                        continue
-                    picked.append(Job(jid, doc_id, chash, be, attempts + 1))
-                    if len(picked) >= n:
-                        break
-                self.db.executemany(
-                    "UPDATE jobs SET state='running', attempts=attempts+1, lease_until=?, worker=?, updated_at=?"
-                    " WHERE id = ?",
-                    [(now + lease_s, worker, _now_iso(), j.id) for j in picked],
-                )
-                self.db.executemany(
-                    "UPDATE jobs SET state='failed', error=? WHERE id = ?",
-                    [(f"abandoned: its worker stopped {MAX_CLAIMS} times while on it", j) for j in abandoned],
-                )
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+            picked: list[Job] = []
+            abandoned: list[int] = []
+            for jid, doc_id, chash, be, attempts, state, lease, owner in rows:
+                if state == "running" and (lease or 0) > now and _alive_here(owner, host):
+                    continue
+                if attempts >= MAX_CLAIMS:
+                    abandoned.append(jid)
+                    continue
+                picked.append(Job(jid, doc_id, chash, be, attempts + 1))
+                if len(picked) >= n:
+                    break
+            self.db.executemany(
+                "UPDATE jobs SET state='running', attempts=attempts+1, lease_until=?, worker=?, updated_at=?"
+                " WHERE id = ?",
+                [(now + lease_s, worker, _now_iso(), j.id) for j in picked],
+            )
+            self.db.executemany(
+                "UPDATE jobs SET state='failed', error=? WHERE id = ?",
+                [(f"abandoned: its worker stopped {MAX_CLAIMS} times while on it", j) for j in abandoned],
+            )
         return picked
 
     def finish(self, job: Job, worker: str, summary_row: SummaryRow | None) -> bool:
@@ -180,30 +174,24 @@ class QueueMixin:
             return set()
         now = _now_iso()
         written: set[int] = set()
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                for job, summary_row in results:
-                    owned = self.db.execute(
-                        "SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND worker = ?", (job.id, worker)
-                    ).fetchone()
-                    if not owned:
-                        continue
-                    if summary_row is not None:
-                        self.db.execute(PUT_SUMMARY, summary_row)
-                        self.db.execute(  # the same text's summary by an older template is replaced
-                            "DELETE FROM summaries WHERE content_hash = ? AND backend = ? AND template_version < ?",
-                            (summary_row.content_hash, summary_row.backend, summary_row.template_version),
-                        )
-                    self.db.execute(
-                        "UPDATE jobs SET state='done', error=NULL, lease_until=NULL, updated_at=? WHERE id = ?",
-                        (now, job.id),
+        with self._write():
+            for job, summary_row in results:
+                owned = self.db.execute(
+                    "SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND worker = ?", (job.id, worker)
+                ).fetchone()
+                if not owned:
+                    continue
+                if summary_row is not None:
+                    self.db.execute(PUT_SUMMARY, summary_row)
+                    self.db.execute(  # the same text's summary by an older template is replaced
+                        "DELETE FROM summaries WHERE content_hash = ? AND backend = ? AND template_version < ?",
+                        (summary_row.content_hash, summary_row.backend, summary_row.template_version),
                     )
-                    written.add(job.id)
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+                self.db.execute(
+                    "UPDATE jobs SET state='done', error=NULL, lease_until=NULL, updated_at=? WHERE id = ?",
+                    (now, job.id),
+                )
+                written.add(job.id)
         return written
 
     def fail(self, job: Job, worker: str, error: str, retry_in: float | None) -> None:

@@ -68,6 +68,24 @@ class SqlStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin, ClustersMixin):
     integrity_errors: tuple[type[Exception], ...] = ()  # what the driver raises on a UNIQUE violation
 
     @contextmanager
+    def _transaction(self, begin: str = "BEGIN IMMEDIATE"):
+        """One transaction under the lock, ROLLBACK on any error (the connections are in autocommit mode, where
+        ``with db:`` would commit each statement on its own)."""
+        with self._lock:
+            self.db.execute(begin)
+            try:
+                yield self.db
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def _write(self):
+        """A write transaction: it holds the store's write lock (SQLite's BEGIN IMMEDIATE; on PostgreSQL an
+        advisory lock, see postgres.py), so writes, and the change log, commit one at a time."""
+        return self._transaction()
+
+    @contextmanager
     def story_lock(self):
         """Held from a batch's story-cluster plan to its write, so that one ingest plans at a time and sees
         every batch written before it. SQLite needs none: one process writes at a time (the index writer)."""
@@ -128,43 +146,37 @@ class SqlStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin, ClustersMixin):
         transaction, and the batch's story clusters (``clusters``) are written in it too. ``external_ids`` are more
         (document id, record id) pairs: records of the batch that named a document of another entry."""
         statuses: dict[str, Status] = {}
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                before = self.existing_hashes(e.id for e in entries)
-                rows, summaries, changed = [], [], []
-                for e in entries:
-                    old = before.get(e.id)
-                    if old == e.content_hash:
-                        statuses.setdefault(e.id, "unchanged")
-                        continue
-                    statuses[e.id] = "updated" if old is not None or e.id in statuses else "added"
-                    before[e.id] = e.content_hash
-                    changed.append(e.id)
-                    rows.append(e.row)
-                    if e.summary is not None:
-                        summaries.append(e.summary)
-                self.db.executemany(_UPSERT, rows)
-                self.db.executemany(
-                    "INSERT INTO external_ids (external_id, doc_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    [(e.external_id, e.id) for e in entries if e.external_id]
-                    + [(ext, doc_id) for doc_id, ext in external_ids if ext],
-                )
-                self.db.executemany(_PUT_SUMMARY, summaries)
-                self.db.executemany(
-                    "INSERT INTO sources (source) VALUES (?) ON CONFLICT DO NOTHING",
-                    [(s,) for s in sorted({r.source for r in rows})],
-                )
-                self.db.executemany("INSERT INTO changes (doc_id) VALUES (?)", [(i,) for i in dict.fromkeys(changed)])
-                if queue_backend:
-                    self._enqueue_rows([(r.id, r.content_hash) for r in rows], queue_backend, False, _now())
-                if clusters is not None:
-                    _apply_clusters(self.db, clusters)
-                last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+        with self._write():
+            before = self.existing_hashes(e.id for e in entries)
+            rows, summaries, changed = [], [], []
+            for e in entries:
+                old = before.get(e.id)
+                if old == e.content_hash:
+                    statuses.setdefault(e.id, "unchanged")
+                    continue
+                statuses[e.id] = "updated" if old is not None or e.id in statuses else "added"
+                before[e.id] = e.content_hash
+                changed.append(e.id)
+                rows.append(e.row)
+                if e.summary is not None:
+                    summaries.append(e.summary)
+            self.db.executemany(_UPSERT, rows)
+            self.db.executemany(
+                "INSERT INTO external_ids (external_id, doc_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [(e.external_id, e.id) for e in entries if e.external_id]
+                + [(ext, doc_id) for doc_id, ext in external_ids if ext],
+            )
+            self.db.executemany(_PUT_SUMMARY, summaries)
+            self.db.executemany(
+                "INSERT INTO sources (source) VALUES (?) ON CONFLICT DO NOTHING",
+                [(s,) for s in sorted({r.source for r in rows})],
+            )
+            self.db.executemany("INSERT INTO changes (doc_id) VALUES (?)", [(i,) for i in dict.fromkeys(changed)])
+            if queue_backend:
+                self._enqueue_rows([(r.id, r.content_hash) for r in rows], queue_backend, False, _now())
+            if clusters is not None:
+                _apply_clusters(self.db, clusters)
+            last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
         return WriteOutcome(statuses, last)
 
     def add_external_id(self, doc_id: str, external_id: str | None) -> None:

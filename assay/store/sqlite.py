@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import StoreError
@@ -50,19 +49,6 @@ class SqliteStore(SqlStore):
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
 
-    @contextmanager
-    def _write(self):
-        """One write transaction under the lock: BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error (the
-        connection is in autocommit mode, where ``with db:`` would commit each statement on its own)."""
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-
     # -- schema -----------------------------------------------------------------------------------
     @property
     def schema_version(self) -> int:
@@ -77,17 +63,12 @@ class SqliteStore(SqlStore):
                     f"knows ({len(MIGRATIONS)}); upgrade assay"
                 )
             for step in range(version, len(MIGRATIONS)):
-                self.db.execute("BEGIN IMMEDIATE")
-                try:
+                with self._write():
                     if self.schema_version == step:  # another process may have migrated meanwhile
                         for statement in MIGRATIONS[step].split(";"):
                             if statement.strip():
                                 self.db.execute(statement)
                         self.db.execute(f"PRAGMA user_version={step + 1}")
-                    self.db.execute("COMMIT")
-                except BaseException:
-                    self.db.execute("ROLLBACK")
-                    raise
 
     def signature_high_water(self) -> int:
         """The highest signature number ever given (numbers are not reused, even after a rebuild)."""
