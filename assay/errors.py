@@ -13,6 +13,7 @@ AssayError
 ├── Conflict             a name already taken (saved searches)
 ├── QueryError           a query that cannot be parsed or run
 └── StoreError           the store or index is unusable (schema too new, locked, corrupt)
+    └── StoreUnavailable a shared store that cannot be reached now (retry)
 """
 
 from __future__ import annotations
@@ -72,3 +73,9 @@ class QueryError(AssayError):
 
 class StoreError(AssayError):
     status = 503
+
+
+class StoreUnavailable(StoreError):
+    """The store could not be reached (a shared database restarting, its connection lost): the work that was in
+    flight was not written, or — when the connection went at COMMIT — may have been; retrying it is safe because
+    every write is idempotent."""

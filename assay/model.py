@@ -176,6 +176,43 @@ class KnownVersion:
     ingested_at: str
 
 
+@dataclass(frozen=True, slots=True)
+class IngestJob:
+    """A chunk of the ingest queue leased to a worker: its inputs, encoded (``ingest.chunks``)."""
+
+    id: int
+    batch: str
+    label: str  # the first input's label (path or path:line)
+    items: bytes
+    n_items: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class IngestDone:
+    """Marks a chunk done in the transaction that writes its documents (``Store.write_rows``): the counts the
+    worker found before writing (inputs unchanged, inputs quarantined)."""
+
+    job_id: int
+    worker: str
+    unchanged: int = 0
+    quarantined: int = 0
+    updated: int = 0  # earlier versions of a document that a later record of the same chunk replaced
+
+
+@dataclass(frozen=True, slots=True)
+class IngestProgress:
+    """The ingest queue by state: chunks, inputs, and what the finished chunks wrote."""
+
+    chunks: dict[str, int]
+    items: dict[str, int]
+    written: dict[str, int]  # added, updated, unchanged, quarantined
+
+    @property
+    def finished(self) -> bool:
+        return self.chunks["queued"] == 0 and self.chunks["running"] == 0
+
+
 @dataclass(slots=True)
 class SignedDocument:
     """A stored document as story clustering sees it (it has a near-duplicate signature)."""

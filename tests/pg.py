@@ -63,7 +63,19 @@ class PgServer:
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c max_connections=200"
         if not durable:
             opts += " -c fsync=off -c synchronous_commit=off"
+        self._opts = opts
         self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(self.root / "log"), "-w", "start")
+
+    def restart(self, down_s: float = 2.0) -> None:
+        """Stop the server (fast: every connection is cut), stay down ``down_s`` seconds, start it again."""
+        import time
+
+        data = str(self.root / "data")
+        self._run(str(self.bindir / "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop")
+        time.sleep(down_s)
+        self._run(
+            str(self.bindir / "pg_ctl"), "-D", data, "-o", self._opts, "-l", str(self.root / "log"), "-w", "start"
+        )
 
     def stop(self) -> None:
         try:

@@ -16,17 +16,17 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..dedupe.clusters import Incoming, Plan, StoryClusters
 from ..dedupe.signature import Signature, fold_table, signature, signatures
 from ..errors import InputError, RecordError
-from ..model import Document, KnownVersion
+from ..model import Document, IngestDone, KnownVersion
 from ..search.index import FullTextIndex, index_fields
 from ..settings import Settings
-from ..store.base import Store
+from ..store.base import Store, WriteOutcome
 from ..store.rows import DocumentRow, RowEntry, document_row, paragraphs_text, summary_row
 from ..summarize.verify import verify_summary
 from ..summarize.worker import backend_key
@@ -187,29 +187,13 @@ def sign(prepared: list[Prepared]) -> list[Prepared]:
     return prepared
 
 
-# -- the driver ---------------------------------------------------------------------------------------
-class Ingestor:
-    def __init__(
-        self,
-        store: Store,
-        index: FullTextIndex,
-        settings: Settings,
-        on_bytes: Callable[[int], None] | None = None,
-        on_item: Callable[[Prepared], None] | None = None,
-        on_stories: Callable[[int, int], None] | None = None,
-    ):
-        self.store, self.index, self.settings = store, index, settings
-        self.on_bytes, self.on_item = on_bytes, on_item
-        self.on_stories = on_stories  # (documents clustered, of how many) while older documents are caught up
-        # with an LLM backend chosen, every added or changed document gets a summary job (the worker drains it)
-        self.queue_backend = backend_key(settings) if settings.summary_backend != "extractive" else None
-        self.clusters = StoryClusters(store, settings.dupe_representative, window_days=settings.dupe_window_days)
-        self.ledger = FileLedger(store)  # finished files: an interrupted folder ingest resumes
-        self.skipped = 0  # files finished by an earlier run and unchanged since
+class Inputs:
+    """The items of files and folders, in order: JSONL lines, files; a file an earlier run finished and that has
+    not changed since (``FileLedger``) is skipped, and counted."""
 
-    @staticmethod
-    def total_bytes(paths: Iterable[Path]) -> int:
-        return sum(p.stat().st_size for p in expand(list(paths)) if p.exists())
+    def __init__(self, settings: Settings, ledger: FileLedger, on_bytes: Callable[[int], None] | None = None):
+        self.settings, self.ledger, self.on_bytes = settings, ledger, on_bytes
+        self.skipped = 0  # files finished by an earlier run and unchanged since
 
     def items(self, paths: list[Path]) -> Iterator[Item]:
         for path in expand(paths):
@@ -244,6 +228,34 @@ class Ingestor:
             self.skipped += 1
             return None
         return item
+
+
+# -- the driver ---------------------------------------------------------------------------------------
+class Ingestor:
+    def __init__(
+        self,
+        store: Store,
+        index: FullTextIndex,
+        settings: Settings,
+        on_bytes: Callable[[int], None] | None = None,
+        on_item: Callable[[Prepared], None] | None = None,
+        on_stories: Callable[[int, int], None] | None = None,
+    ):
+        self.store, self.index, self.settings = store, index, settings
+        self.on_bytes, self.on_item = on_bytes, on_item
+        self.on_stories = on_stories  # (documents clustered, of how many) while older documents are caught up
+        # with an LLM backend chosen, every added or changed document gets a summary job (the worker drains it)
+        self.queue_backend = backend_key(settings) if settings.summary_backend != "extractive" else None
+        self.clusters = StoryClusters(store, settings.dupe_representative, window_days=settings.dupe_window_days)
+        self.ledger = FileLedger(store)  # finished files: an interrupted folder ingest resumes
+        self.inputs = Inputs(settings, self.ledger, on_bytes)
+
+    @staticmethod
+    def total_bytes(paths: Iterable[Path]) -> int:
+        return sum(p.stat().st_size for p in expand(list(paths)) if p.exists())
+
+    def items(self, paths: list[Path]) -> Iterator[Item]:
+        return self.inputs.items(paths)
 
     def _workers(self) -> int:
         if self.settings.workers > 0:
@@ -289,7 +301,7 @@ class Ingestor:
         self.clusters.catch_up((lambda k: self.on_stories(k, todo)) if todo else None)
         pending: list[Prepared] = []
         since_commit, last_seq = 0, self.index.seq
-        oldest, self.skipped = time.monotonic(), 0
+        oldest, self.inputs.skipped = time.monotonic(), 0
         for prep in self._prepared(self.items(paths), pool):
             if self.on_item:
                 self.on_item(prep)
@@ -316,7 +328,7 @@ class Ingestor:
                         self.index.commit(last_seq)
                         since_commit = 0
         last_seq = self._flush(pending, report) or last_seq
-        report.unchanged += self.skipped
+        report.unchanged += self.inputs.skipped
         last_seq = max(last_seq, self.index.seq)
         self.index.commit(last_seq)
         self.store.prune_changes(last_seq, self.index.node)  # this index holds everything up to here
@@ -325,35 +337,10 @@ class Ingestor:
     def _flush(self, batch: list[Prepared], report: IngestReport) -> int | None:
         if not batch:
             return None
-        latest: dict[str, Prepared] = {}
-        # the same document twice in one batch: identical → unchanged, else the last wins; either way every
-        # record id names it (written in the batch's transaction)
-        aliases: list[tuple[str, str]] = []
-        for p in batch:
-            prev = latest.get(p.entry.id)
-            if prev is not None:
-                if prev.entry.content_hash == p.entry.content_hash:
-                    report.unchanged += 1
-                    if p.entry.external_id:
-                        aliases.append((p.entry.id, p.entry.external_id))
-                    continue
-                if prev.entry.external_id:
-                    aliases.append((prev.entry.id, prev.entry.external_id))
-                report.updated += 1
-            latest[p.entry.id] = p
-        kept = list(latest.values())
-        with self.store.story_lock():  # plan and write: no other ingest's batch in between
-            plan = self._clusters(kept)
-            for p, cluster in zip(kept, plan.cluster_of().values(), strict=True):
-                p.entry.row = p.entry.row._replace(cluster_id=cluster)
-            plan.rows_carry_cluster = True
-            outcome = self.store.write_rows(
-                [p.entry for p in kept], self.queue_backend, clusters=plan.changes(), external_ids=aliases
-            )
+        kept, outcome = write_prepared(self.store, self.clusters, batch, report, self.queue_backend)
         added, updated = [], []
         for p in kept:
             status = outcome.statuses[p.entry.id]
-            setattr(report, status, getattr(report, status) + 1)
             if status == "added":
                 added.append(p.fields)
             elif status == "updated":
@@ -363,20 +350,74 @@ class Ingestor:
         self.ledger.mark([(p.label, "done", p.entry.id, None) for p in batch])  # after the commit above
         return outcome.last_seq
 
-    def _clusters(self, batch: list[Prepared]) -> Plan:
-        """The story cluster of each document of the batch (written in the batch's transaction)."""
-        docs = []
-        for p in batch:
-            row = p.entry.row
-            sig = p.dupe or signature(row.title, paragraphs_text(row.paragraphs))
-            docs.append(Incoming(p.entry.id, sig, row.title, row.source, row.doc_type, row.published_ts, _body(row)))
-        return self.clusters.plan(docs)
-
     def _quarantine(self, prep: Prepared, report: IngestReport) -> None:
         self.store.quarantine(prep.label, prep.error or "unknown error", prep.raw)
         self.ledger.mark([(prep.label, "quarantined", None, prep.error)])
         report.quarantined += 1
         report.errors.append((prep.label, prep.error or ""))
+
+
+def write_prepared(
+    store: Store,
+    clusters: StoryClusters,
+    batch: list[Prepared],
+    report: IngestReport,
+    queue_backend: str | None,
+    ingest_job: IngestDone | None = None,
+) -> tuple[list[Prepared], WriteOutcome]:
+    """Write a batch of prepared documents: their story clusters planned and written with them, one ingest at a
+    time (the store's story lock), in one transaction; the report counts what happened. Returns the documents
+    written (the last of each id) and the outcome."""
+    latest: dict[str, Prepared] = {}
+    unchanged_before, updated_before = report.unchanged, report.updated
+    # the same document twice in one batch: identical → unchanged, else the last wins; either way every
+    # record id names it (written in the batch's transaction)
+    aliases: list[tuple[str, str]] = []
+    for p in batch:
+        prev = latest.get(p.entry.id)
+        if prev is not None:
+            if prev.entry.content_hash == p.entry.content_hash:
+                report.unchanged += 1
+                if p.entry.external_id:
+                    aliases.append((p.entry.id, p.entry.external_id))
+                continue
+            if prev.entry.external_id:
+                aliases.append((prev.entry.id, prev.entry.external_id))
+            report.updated += 1
+        latest[p.entry.id] = p
+    kept = list(latest.values())
+    if ingest_job is not None:  # the chunk's counts in the store include the records folded here
+        ingest_job = replace(
+            ingest_job,
+            unchanged=ingest_job.unchanged + report.unchanged - unchanged_before,
+            updated=ingest_job.updated + report.updated - updated_before,
+        )
+    with store.story_lock():  # plan and write: no other ingest's batch in between
+        plan = _plan(clusters, kept)
+        for p, cluster in zip(kept, plan.cluster_of().values(), strict=True):
+            p.entry.row = p.entry.row._replace(cluster_id=cluster)
+        plan.rows_carry_cluster = True
+        outcome = store.write_rows(
+            [p.entry for p in kept],
+            queue_backend,
+            clusters=plan.changes(),
+            external_ids=aliases,
+            ingest_job=ingest_job,
+        )
+    for p in kept:
+        status = outcome.statuses[p.entry.id]
+        setattr(report, status, getattr(report, status) + 1)
+    return kept, outcome
+
+
+def _plan(clusters: StoryClusters, batch: list[Prepared]) -> Plan:
+    """The story cluster of each document of the batch (written in the batch's transaction)."""
+    docs = []
+    for p in batch:
+        row = p.entry.row
+        sig = p.dupe or signature(row.title, paragraphs_text(row.paragraphs))
+        docs.append(Incoming(p.entry.id, sig, row.title, row.source, row.doc_type, row.published_ts, _body(row)))
+    return clusters.plan(docs)
 
 
 def _bounded_imap(pool, chunks: Iterator[list[Item]]) -> Iterator[Prepared]:

@@ -36,10 +36,22 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--no-summaries", is_flag=True, help="Do not write extractive summaries while ingesting.")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: one per core, at most 4).")
+@click.option(
+    "--queue-only",
+    is_flag=True,
+    help="A shared store (PostgreSQL): only queue the inputs and wait while `assay worker` processes elsewhere "
+    "write them.",
+)
 @click.option("--watch", is_flag=True, help="Keep watching the folders: ingest files dropped into them.")
 @click.pass_obj
 def ingest(
-    obj: Context, paths: tuple[Path, ...], as_json: bool, no_summaries: bool, workers: int | None, watch: bool
+    obj: Context,
+    paths: tuple[Path, ...],
+    as_json: bool,
+    no_summaries: bool,
+    workers: int | None,
+    watch: bool,
+    queue_only: bool,
 ) -> None:
     """Ingest JSONL(.gz) files and folders or files of .txt, .md and .html."""
     if no_summaries:
@@ -52,7 +64,7 @@ def ingest(
         return watch_folders(obj, list(paths), as_json)
     try:
         with obj.workspace() as ws:
-            report = run_ingest(ws, list(paths))
+            report = run_ingest(ws, list(paths), queue_only)
     except AssayError as exc:
         fail(exc)
     if as_json:

@@ -44,8 +44,14 @@ def progress_bar() -> Progress:
     )
 
 
-def run_ingest(ws: Workspace, paths: list[Path]):
+def run_ingest(ws: Workspace, paths: list[Path], queue_only: bool = False):
+    """Ingest ``paths`` into the workspace: here, with a pool of processes (the embedded store), or through
+    the store's ingest queue (a shared store: PostgreSQL), drained by local worker processes and by
+    ``assay worker`` on any machine."""
     from ..ingest.pipeline import Ingestor
+
+    if ws.settings.database_url:
+        return run_queued_ingest(ws, paths, queue_only)
 
     total = Ingestor.total_bytes(p for p in paths if p.exists())
     with progress_bar() as progress:
@@ -75,4 +81,69 @@ def run_ingest(ws: Workspace, paths: list[Path]):
         )
         report = ingestor.run(paths)
         progress.update(task, docs=count[0], completed=total)
+    return report
+
+
+def _local_ingest_worker(settings: Settings, batch: str, queued, stop) -> None:
+    """A worker process of ``assay ingest`` against a shared store: chunks of its batch until none is left."""
+    from ..ingest.queued import IngestWorker
+    from ..store import open_store
+
+    store = open_store(settings)
+    try:
+        IngestWorker(store, settings).run(batch=batch, stop=stop, until_empty=queued.is_set)
+    finally:
+        store.close()
+
+
+def run_queued_ingest(ws: Workspace, paths: list[Path], queue_only: bool = False):
+    """Queue the inputs as chunks of one batch, let local worker processes (unless ``queue_only``) and any
+    ``assay worker`` take them, and report the batch's progress until every chunk is done; then the
+    workspace's index catches up with the store."""
+    import multiprocessing as mp
+    import os
+    import uuid
+
+    from ..ingest.pipeline import Ingestor, IngestReport
+    from ..ingest.queued import enqueue_paths, wait_for
+
+    settings = ws.settings
+    batch = uuid.uuid4().hex[:12]
+    n = 0 if queue_only else (settings.workers if settings.workers > 0 else max(1, min(4, os.cpu_count() or 1)))
+    ctx = mp.get_context("spawn")
+    queued, stop = ctx.Event(), ctx.Event()
+    procs = [ctx.Process(target=_local_ingest_worker, args=(settings, batch, queued, stop)) for _ in range(n)]
+    for proc in procs:
+        proc.start()
+    total = Ingestor.total_bytes(p for p in paths if p.exists())
+    try:
+        with progress_bar() as progress:
+            read = progress.add_task("queue", total=total or None, docs=0)
+            enq = enqueue_paths(ws.store, settings, paths, on_bytes=lambda k: progress.advance(read, k), batch=batch)
+            progress.update(read, completed=total, docs=enq.items)
+            queued.set()
+            task = progress.add_task("ingest", total=enq.items or None, docs=0)
+
+            def shown(p) -> None:
+                finished = p.items["done"] + p.items["failed"]
+                progress.update(task, completed=finished, docs=finished)
+
+            got = wait_for(ws.store, batch, on_progress=shown)
+        for proc in procs:
+            proc.join()
+    except BaseException:
+        stop.set()
+        for proc in procs:
+            proc.join(timeout=30)
+        raise
+    ws.index.catch_up(ws.store)  # this workspace's index follows the store (search nodes follow on their own)
+    report = IngestReport(
+        added=got.written["added"],
+        updated=got.written["updated"],
+        unchanged=got.written["unchanged"] + enq.skipped,
+        quarantined=got.written["quarantined"] + enq.quarantined,
+        errors=list(enq.errors or []),
+    )
+    for chunk in ws.store.failed_ingest(batch):
+        report.errors.append((chunk["label"], f"chunk of {chunk['items']} inputs failed: {chunk['error']}"))
     return report

@@ -1,4 +1,5 @@
-"""``assay summarize`` and ``assay worker``: summaries through the store's queue (registered on ``cli``)."""
+"""``assay summarize`` and ``assay worker``: summaries and ingest chunks through the store's queues (registered on
+``cli``)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,15 @@ def _bar() -> Progress:
     )
 
 
-def _drain(store, settings, backend: str | None, concurrency: int | None, total: int | None, once: bool):
+def _drain(
+    store,
+    settings,
+    backend: str | None,
+    concurrency: int | None,
+    total: int | None,
+    once: bool,
+    stop: threading.Event | None = None,
+):
     summarizer = make_summarizer(settings, backend)
     worker = SummaryWorker(
         store,
@@ -57,7 +66,7 @@ def _drain(store, settings, backend: str | None, concurrency: int | None, total:
         concurrency=concurrency or (settings.llm_concurrency if summarizer.name != "extractive" else 1),
         lease_s=settings.queue_lease_s,
     )
-    stop = threading.Event()
+    stop = stop or threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         with _bar() as bar:
@@ -121,10 +130,28 @@ def _vectors(store, settings) -> None:
     click.echo(f"{datetime.now():%H:%M:%S} vectors: {made} made")
 
 
+def _drain_ingest(settings, stop: threading.Event, once: bool, out: list) -> None:
+    """The ingest queue's chunks (a shared store's `assay ingest`), on a connection of their own."""
+    from ..ingest.queued import IngestWorker
+
+    store = open_store(settings)
+    try:
+        out.append(IngestWorker(store, settings).run(stop=stop, until_empty=(lambda: True) if once else None))
+    except AssayError as exc:
+        err.print(f"ingest worker stopped: {exc.message}", markup=False)
+    finally:
+        store.close()
+
+
 @click.command()
 @click.option("--backend", type=BACKENDS, help="Backend (default: ASSAY_SUMMARY_BACKEND).")
-@click.option("--once", is_flag=True, help="Stop when the queue is empty (default: keep polling).")
+@click.option("--once", is_flag=True, help="Stop when the queues are empty (default: keep polling).")
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Summaries in flight at once.")
+@click.option(
+    "--only",
+    type=click.Choice(["ingest", "summaries"]),
+    help="Drain only this queue (default: both — ingest chunks of a shared store's `assay ingest`, and summaries).",
+)
 @click.option(
     "--vectors",
     is_flag=True,
@@ -132,17 +159,44 @@ def _vectors(store, settings) -> None:
     "batches: a stopped worker's work is kept and the next one goes on from there.",
 )
 @click.pass_obj
-def worker(obj: Context, backend, once, concurrency, vectors) -> None:
-    """Drain the summary queue (jobs survive restarts; a killed worker's jobs are taken again)."""
+def worker(obj: Context, backend, once, concurrency, only, vectors) -> None:
+    """Drain the store's queues: ingest chunks and summaries (jobs survive restarts; a killed worker's jobs are
+    taken again). Run one on each machine that should help."""
     settings = obj.settings
+    stop = threading.Event()
+    ingested: list = []
+    thread = None
+    if only != "summaries":
+        thread = threading.Thread(target=_drain_ingest, args=(settings, stop, once, ingested), daemon=True)
+        thread.start()
+    report = None
     try:
-        with _store(settings) as store:
-            if vectors:
-                _vectors(store, settings)
-            report = _drain(store, settings, backend, concurrency, None, once)
+        if only != "ingest":
+            with _store(settings) as store:
+                if vectors:
+                    _vectors(store, settings)
+                report = _drain(store, settings, backend, concurrency, None, once, stop)
+        else:
+            previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            try:
+                while thread.is_alive():
+                    thread.join(0.5)
+            finally:
+                signal.signal(signal.SIGTERM, previous)
     except AssayError as exc:
+        stop.set()
         fail(exc)
-    click.echo(f"{datetime.now():%H:%M:%S} worker stopped: {report.line()}")
+    except KeyboardInterrupt:
+        stop.set()
+        raise click.Abort() from None
+    finally:
+        if thread is not None:
+            if not once:
+                stop.set()
+            thread.join()
+    parts = [f"ingest: {ingested[0].line()}"] if ingested else []
+    parts += [f"summaries: {report.line()}"] if report else []
+    click.echo(f"{datetime.now():%H:%M:%S} worker stopped: " + " · ".join(parts))
 
 
 def register(group: click.Group) -> None:

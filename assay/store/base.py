@@ -17,6 +17,9 @@ from ..model import (
     Document,
     DocumentText,
     FileRecord,
+    IngestDone,
+    IngestJob,
+    IngestProgress,
     KnownVersion,
     SavedSearch,
     SignedDocument,
@@ -67,6 +70,7 @@ class Store(Protocol):
         queue_backend: str | None = None,
         clusters: ClusterChanges | None = None,
         external_ids: Iterable[tuple[str, str]] = (),
+        ingest_job: IngestDone | None = None,
     ) -> WriteOutcome: ...
 
     def add_external_id(self, doc_id: str, external_id: str | None) -> None: ...
@@ -168,6 +172,17 @@ class Store(Protocol):
     def stale_summaries(self, backend: str) -> list[tuple[str, str]]: ...
 
     def summary_candidates(self, since: datetime | None = None) -> list[tuple[str, str]]: ...
+
+    # -- the ingest queue (chunks of inputs for workers on any machine) --------------------------------
+    def enqueue_ingest(self, batch: str, chunks: list[tuple[str, bytes, int]]) -> int: ...
+
+    def claim_ingest(self, worker: str, lease_s: float, batch: str | None = None) -> IngestJob | None: ...
+
+    def fail_ingest(self, job_id: int, worker: str, error: str) -> None: ...
+
+    def ingest_progress(self, batch: str | None = None) -> IngestProgress: ...
+
+    def failed_ingest(self, batch: str | None = None, limit: int = 50) -> list[dict]: ...
 
     # -- document vectors (semantic search) ----------------------------------------------------------
     def vector_todo(self, model: str, limit: int, chars: int) -> list[VectorSource]: ...

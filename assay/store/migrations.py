@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .ingest_queue import INGEST_QUEUE_SCHEMA
 from .queue import QUEUE_SCHEMA
 
 MIGRATIONS: list[str] = [
@@ -199,6 +200,8 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # the ingest queue (assay/store/ingest_queue.py): chunks of inputs that workers on any machine write
+    INGEST_QUEUE_SCHEMA,
 ]
 
 # the migration that dropped the older MinHash signatures and their clusters (tests replay it on a store)

@@ -20,6 +20,7 @@ from ..model import (
     ApiKey,
     ClusterChanges,
     Document,
+    IngestDone,
     KnownVersion,
     SavedSearch,
     StoredVector,
@@ -31,6 +32,7 @@ from .base import Status, WriteOutcome
 from .clusters import ClustersMixin
 from .clusters import _apply as _apply_clusters
 from .files import FilesMixin
+from .ingest_queue import IngestQueueMixin
 from .queue import PUT_SUMMARY as _PUT_SUMMARY
 from .queue import QueueMixin
 from .rows import CardRow, RowEntry, StoredText, _now, _paragraphs_from, document_row, read_summary, summary_row
@@ -62,7 +64,7 @@ _UPSERT = (
 )
 
 
-class SqlStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin, ClustersMixin):
+class SqlStore(QueueMixin, IngestQueueMixin, WebMixin, StoriesMixin, FilesMixin, ClustersMixin):
     """The store's behaviour, over a subclass's connection."""
 
     integrity_errors: tuple[type[Exception], ...] = ()  # what the driver raises on a UNIQUE violation
@@ -140,11 +142,14 @@ class SqlStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin, ClustersMixin):
         queue_backend: str | None = None,
         clusters: ClusterChanges | None = None,
         external_ids: Iterable[tuple[str, str]] = (),
+        ingest_job: IngestDone | None = None,
     ) -> WriteOutcome:
         """The bulk path of ``write_batch``: rows prepared by ``document_row``/``summary_row`` (in workers).
         With ``queue_backend``, a summary job for each added or changed document is queued in the same
         transaction, and the batch's story clusters (``clusters``) are written in it too. ``external_ids`` are more
-        (document id, record id) pairs: records of the batch that named a document of another entry."""
+        (document id, record id) pairs: records of the batch that named a document of another entry. With
+        ``ingest_job``, that chunk of the ingest queue is marked done in the same transaction (``LeaseLost``, and
+        nothing written, when it is no longer the worker's)."""
         statuses: dict[str, Status] = {}
         with self._write():
             before = self.existing_hashes(e.id for e in entries)
@@ -176,6 +181,15 @@ class SqlStore(QueueMixin, WebMixin, StoriesMixin, FilesMixin, ClustersMixin):
                 self._enqueue_rows([(r.id, r.content_hash) for r in rows], queue_backend, False, _now())
             if clusters is not None:
                 _apply_clusters(self.db, clusters)
+            if ingest_job is not None:
+                counts = {
+                    "unchanged": ingest_job.unchanged,
+                    "quarantined": ingest_job.quarantined,
+                    "updated": ingest_job.updated,
+                }
+                for status in statuses.values():
+                    counts[status] = counts.get(status, 0) + 1
+                self._finish_ingest(ingest_job.job_id, ingest_job.worker, counts)
             last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
         return WriteOutcome(statuses, last)
 
