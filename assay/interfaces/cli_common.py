@@ -116,6 +116,7 @@ def run_queued_ingest(ws: Workspace, paths: list[Path], queue_only: bool = False
     for proc in procs:
         proc.start()
     total = Ingestor.total_bytes(p for p in paths if p.exists())
+    respawned = [0]
     try:
         with progress_bar() as progress:
             read = progress.add_task("queue", total=total or None, docs=0)
@@ -127,6 +128,12 @@ def run_queued_ingest(ws: Workspace, paths: list[Path], queue_only: bool = False
             def shown(p) -> None:
                 finished = p.items["done"] + p.items["failed"]
                 progress.update(task, completed=finished, docs=finished)
+                for k, proc in enumerate(procs):  # a local worker that died is replaced (its chunk is taken again)
+                    if proc.exitcode not in (None, 0) and respawned[0] < 4 * max(n, 1):
+                        err.print(f"an ingest worker stopped (exit {proc.exitcode}); starting another", markup=False)
+                        procs[k] = ctx.Process(target=_local_ingest_worker, args=(settings, batch, queued, stop))
+                        procs[k].start()
+                        respawned[0] += 1
 
             got = wait_for(ws.store, batch, on_progress=shown)
         for proc in procs:

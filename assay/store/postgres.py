@@ -237,9 +237,26 @@ class _Connection:
         return got
 
     def _lost(self, exc: Exception) -> bool:
+        """Whether ``exc`` means the connection is gone (then it is dropped, to be opened again): closed or
+        broken, a connection error (SQLSTATE class 08), the server shutting down (57P), or a pipeline that an
+        error of those aborted."""
         import psycopg
 
-        return isinstance(exc, psycopg.OperationalError) and (self.conn.closed or self.conn.broken)
+        if not isinstance(exc, psycopg.OperationalError):
+            return False
+        state = getattr(exc, "sqlstate", None) or ""
+        lost = (
+            self.conn.closed
+            or self.conn.broken
+            or state.startswith(("08", "57P"))
+            or isinstance(exc, psycopg.errors.PipelineAborted)
+        )
+        if lost and not self.conn.closed:
+            try:
+                self.conn.close()
+            except Exception:  # noqa: BLE001 - dropped either way
+                pass
+        return lost
 
     def _reconnect(self) -> None:
         deadline = time.monotonic() + self.reconnect_s
@@ -297,6 +314,7 @@ class _Connection:
                     "have been written"
                 ) from exc
             if self.in_transaction or sql.startswith("BEGIN"):
+                self.in_transaction = False  # gone with the connection (the caller's ROLLBACK finds nothing to do)
                 raise StoreUnavailable(f"the connection to the PostgreSQL store was lost: {exc}") from exc
             self._reconnect()  # a statement of its own: run it again on the new connection
             return self._run(sql, params)
