@@ -364,10 +364,12 @@ def write_prepared(
     report: IngestReport,
     queue_backend: str | None,
     ingest_job: IngestDone | None = None,
+    held: list[float] | None = None,
 ) -> tuple[list[Prepared], WriteOutcome]:
     """Write a batch of prepared documents: their story clusters planned and written with them, one ingest at a
     time (the store's story lock), in one transaction; the report counts what happened. Returns the documents
-    written (the last of each id) and the outcome."""
+    written (the last of each id) and the outcome; ``held`` gets the seconds the story lock was held (the part
+    of ingest that is serialized across machines)."""
     latest: dict[str, Prepared] = {}
     unchanged_before, updated_before = report.unchanged, report.updated
     # the same document twice in one batch: identical → unchanged, else the last wins; either way every
@@ -393,6 +395,7 @@ def write_prepared(
             updated=ingest_job.updated + report.updated - updated_before,
         )
     with store.story_lock():  # plan and write: no other ingest's batch in between
+        t0 = time.perf_counter()
         plan = _plan(clusters, kept)
         for p, cluster in zip(kept, plan.cluster_of().values(), strict=True):
             p.entry.row = p.entry.row._replace(cluster_id=cluster)
@@ -404,6 +407,8 @@ def write_prepared(
             external_ids=aliases,
             ingest_job=ingest_job,
         )
+        if held is not None:
+            held.append(time.perf_counter() - t0)
     for p in kept:
         status = outcome.statuses[p.entry.id]
         setattr(report, status, getattr(report, status) + 1)

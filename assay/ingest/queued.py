@@ -128,6 +128,7 @@ class IngestWorker:
         self.queue_backend = backend_key(settings) if settings.summary_backend != "extractive" else None
         self.report = IngestReport()
         self.chunks = 0
+        self.serial_s = 0.0  # time holding the story lock: the chunk's cluster plan and its transaction
         self.on_chunk: Callable[[IngestJob], None] | None = None
 
     def run(
@@ -202,7 +203,9 @@ class IngestWorker:
             else:
                 todo.append(prep)
         done = IngestDone(job.id, self.name, unchanged=report.unchanged, quarantined=report.quarantined)
-        write_prepared(self.store, self.clusters, todo, report, self.queue_backend, ingest_job=done)
+        held: list[float] = []
+        write_prepared(self.store, self.clusters, todo, report, self.queue_backend, ingest_job=done, held=held)
+        self.serial_s += sum(held)
         return report
 
 

@@ -136,7 +136,9 @@ def _drain_ingest(settings, stop: threading.Event, once: bool, out: list) -> Non
 
     store = open_store(settings)
     try:
-        out.append(IngestWorker(store, settings).run(stop=stop, until_empty=(lambda: True) if once else None))
+        w = IngestWorker(store, settings)
+        w.run(stop=stop, until_empty=(lambda: True) if once else None)
+        out.append(w)
     except AssayError as exc:
         err.print(f"ingest worker stopped: {exc.message}", markup=False)
     finally:
@@ -194,7 +196,10 @@ def worker(obj: Context, backend, once, concurrency, only, vectors) -> None:
             if not once:
                 stop.set()
             thread.join()
-    parts = [f"ingest: {ingested[0].line()}"] if ingested else []
+    parts = []
+    if ingested:
+        w = ingested[0]
+        parts.append(f"ingest: {w.chunks} chunks, {w.report.line()}, {w.serial_s:.2f} s serialized")
     parts += [f"summaries: {report.line()}"] if report else []
     click.echo(f"{datetime.now():%H:%M:%S} worker stopped: " + " · ".join(parts))
 
