@@ -366,10 +366,10 @@ def write_prepared(
     ingest_job: IngestDone | None = None,
     held: list[float] | None = None,
 ) -> tuple[list[Prepared], WriteOutcome]:
-    """Write a batch of prepared documents: their story clusters planned and written with them, one ingest at a
-    time (the store's story lock), in one transaction; the report counts what happened. Returns the documents
-    written (the last of each id) and the outcome; ``held`` gets the seconds the story lock was held (the part
-    of ingest that is serialized across machines)."""
+    """Write a batch of prepared documents and their story clusters in one transaction, the clusters planned
+    inside it one batch at a time across every writer (``Store.write_rows``); the report counts what happened.
+    Returns the documents written (the last of each id) and the outcome; ``held`` gets the seconds of the part
+    of the write that is serialized across machines (the cluster plan, the change log, the commit)."""
     latest: dict[str, Prepared] = {}
     unchanged_before, updated_before = report.unchanged, report.updated
     # the same document twice in one batch: identical → unchanged, else the last wins; either way every
@@ -394,21 +394,18 @@ def write_prepared(
             unchanged=ingest_job.unchanged + report.unchanged - unchanged_before,
             updated=ingest_job.updated + report.updated - updated_before,
         )
-    with store.story_lock():  # plan and write: no other ingest's batch in between
-        t0 = time.perf_counter()
-        plan = _plan(clusters, kept)
-        for p, cluster in zip(kept, plan.cluster_of().values(), strict=True):
-            p.entry.row = p.entry.row._replace(cluster_id=cluster)
-        plan.rows_carry_cluster = True
-        outcome = store.write_rows(
-            [p.entry for p in kept],
-            queue_backend,
-            clusters=plan.changes(),
-            external_ids=aliases,
-            ingest_job=ingest_job,
-        )
-        if held is not None:
-            held.append(time.perf_counter() - t0)
+
+    def plan():  # inside the write's transaction, one batch at a time (the store's story section)
+        return _plan(clusters, kept).changes()
+
+    for p in kept:  # a story of its own until the plan says otherwise: most rows need no second write
+        p.entry.row = p.entry.row._replace(cluster_id=p.entry.id)
+
+    outcome = store.write_rows(
+        [p.entry for p in kept], queue_backend, clusters=plan, external_ids=aliases, ingest_job=ingest_job
+    )
+    if held is not None:
+        held.append(outcome.serialized_s)
     for p in kept:
         status = outcome.statuses[p.entry.id]
         setattr(report, status, getattr(report, status) + 1)

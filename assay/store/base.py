@@ -5,7 +5,7 @@ connection or lock: tests/test_architecture.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +44,7 @@ Status = Literal["added", "updated", "unchanged"]
 class WriteOutcome:
     statuses: dict[str, Status]  # doc id -> what happened
     last_seq: int  # the change-log position after this write
+    serialized_s: float = 0.0  # the time in the part serialized across writers: story plan, change log, commit
 
 
 class StoreReader(Protocol):
@@ -68,7 +69,7 @@ class Store(Protocol):
         self,
         entries: list[RowEntry],
         queue_backend: str | None = None,
-        clusters: ClusterChanges | None = None,
+        clusters: ClusterChanges | Callable[[], ClusterChanges] | None = None,
         external_ids: Iterable[tuple[str, str]] = (),
         ingest_job: IngestDone | None = None,
     ) -> WriteOutcome: ...

@@ -102,8 +102,9 @@ class ClustersMixin:
             db.execute("UPDATE documents SET cluster_id = NULL WHERE cluster_id IS NOT NULL")
 
 
-def _apply(db, changes: ClusterChanges) -> None:
-    """Write ``changes`` on ``db``, inside the caller's transaction."""
+def _apply(db, changes: ClusterChanges, held: frozenset[str] = frozenset()) -> None:
+    """Write ``changes`` on ``db``, inside the caller's transaction. ``held``: documents whose rows, written in
+    this transaction, already hold their own id as cluster id (a story of their own, the commonest decision)."""
     _remove(db, changes.removed, changes.representative)
     done = changes.assignments
     db.executemany(
@@ -114,7 +115,12 @@ def _apply(db, changes: ClusterChanges) -> None:
     removed = set(changes.removed)
     db.executemany(
         "UPDATE documents SET cluster_id = ? WHERE id = ?",
-        [(a.cluster, a.doc_id) for a in done if not changes.rows_carry_cluster or a.doc_id in removed],
+        [
+            (a.cluster, a.doc_id)
+            for a in done
+            if (not changes.rows_carry_cluster or a.doc_id in removed)
+            and not (a.doc_id in held and a.cluster == a.doc_id and a.doc_id not in removed)
+        ],
     )
     joined = [a for a in done if a.kind != "first"]
     db.executemany(

@@ -318,6 +318,7 @@ class _Connection:
                 self.in_transaction = False
             return self._run(sql, params)
         except Exception as exc:
+            _retryable(exc)
             if not self._lost(exc):
                 raise
             if sql == "ROLLBACK":  # the server rolled it back when the connection went
@@ -345,6 +346,7 @@ class _Connection:
         try:
             cur.executemany(self._text(sql), rows)
         except Exception as exc:
+            _retryable(exc)
             if not self._lost(exc):
                 raise
             if self.in_transaction:
@@ -364,7 +366,14 @@ class _Connection:
         if sql in self._bulks:
             return self._bulks[sql]
         got = None
-        m = _INSERT_VALUES.match(sql)
+        u = _UPDATE_ONE.match(sql)
+        if u:  # UPDATE t SET col = ? WHERE key = ?: COPY the pairs, then one UPDATE … FROM
+            table, col, key = u.groups()
+            stage = f"assay_stage_{table}_{len(self._bulks)}"
+            create = f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {col}, {key} FROM {table} WITH NO DATA"
+            update = f"UPDATE {table} t SET {col} = s.{col} FROM {stage} s WHERE t.{key} = s.{key}"
+            got = (create, stage, [col, key], update, [1])
+        m = None if got else _INSERT_VALUES.match(sql)
         if m:
             table, cols = m.group(1), [c.strip() for c in m.group(2).split(",")]
             marks = [x.strip() for x in m.group(3).split(",")]
@@ -398,6 +407,7 @@ class _Connection:
             cur.execute(f"TRUNCATE {stage}")
             return _Counted(rowcount)
         except Exception as exc:
+            _retryable(exc)
             if not self._lost(exc):
                 raise
             self.in_transaction = False
@@ -409,7 +419,17 @@ class _Connection:
 
 BULK_ROWS = 16  # from this many rows, an INSERT … VALUES in a transaction goes through COPY
 _INSERT_VALUES = re.compile(r"^\s*INSERT INTO (\w+) \(([^)]*)\) VALUES \(([^)]*)\)(.*)$", re.S)
+_UPDATE_ONE = re.compile(r"^\s*UPDATE (\w+) SET (\w+) = \? WHERE (\w+) = \?\s*$")
 _CONFLICT_UPDATE = re.compile(r"ON CONFLICT\s*\(([^)]*)\)\s*DO UPDATE", re.I)
+
+
+def _retryable(exc: Exception) -> None:
+    """A deadlock with another writer (two batches writing one document at once) aborts this transaction:
+    ``StoreUnavailable``, so that the caller writes it again."""
+    import psycopg
+
+    if isinstance(exc, psycopg.errors.DeadlockDetected):
+        raise StoreUnavailable(f"a deadlock with another writer ended this transaction: {exc}") from exc
 
 
 class _Counted:
@@ -474,6 +494,17 @@ class PostgresStore(SqlStore):
     def schema_version(self) -> int:
         with self._lock:
             return self.db.execute("SELECT version FROM assay_schema").fetchone()[0]
+
+    def _write_documents(self):
+        """Documents, summaries and record ids are written side by side with other writers (row locks order
+        two writes of one document); the locks that serialize come later in the transaction."""
+        return self._transaction("BEGIN")
+
+    def _enter_stories(self) -> None:
+        self.db.execute("SELECT pg_advisory_xact_lock(?)", (STORY_LOCK,)).fetchall()
+
+    def _enter_log(self) -> None:
+        self.db.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,)).fetchall()
 
     @contextmanager
     def story_lock(self):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -87,6 +88,17 @@ class SqlStore(QueueMixin, IngestQueueMixin, WebMixin, StoriesMixin, FilesMixin,
         advisory lock, see postgres.py), so writes, and the change log, commit one at a time."""
         return self._transaction()
 
+    def _write_documents(self):
+        """The transaction of ``write_rows``. SQLite's holds the write lock from its start (one writer); a
+        store of many writers takes its locks inside it (``_enter_stories``, ``_enter_log``)."""
+        return self._write()
+
+    def _enter_stories(self) -> None:
+        """Inside ``write_rows``: from here to COMMIT, one batch at a time plans and writes story clusters."""
+
+    def _enter_log(self) -> None:
+        """Inside ``write_rows``: from here to COMMIT, one transaction at a time appends to the change log."""
+
     @contextmanager
     def story_lock(self):
         """Held from a batch's story-cluster plan to its write, so that one ingest plans at a time and sees
@@ -140,7 +152,7 @@ class SqlStore(QueueMixin, IngestQueueMixin, WebMixin, StoriesMixin, FilesMixin,
         self,
         entries: list[RowEntry],
         queue_backend: str | None = None,
-        clusters: ClusterChanges | None = None,
+        clusters: ClusterChanges | Callable[[], ClusterChanges] | None = None,
         external_ids: Iterable[tuple[str, str]] = (),
         ingest_job: IngestDone | None = None,
     ) -> WriteOutcome:
@@ -149,9 +161,16 @@ class SqlStore(QueueMixin, IngestQueueMixin, WebMixin, StoriesMixin, FilesMixin,
         transaction, and the batch's story clusters (``clusters``) are written in it too. ``external_ids`` are more
         (document id, record id) pairs: records of the batch that named a document of another entry. With
         ``ingest_job``, that chunk of the ingest queue is marked done in the same transaction (``LeaseLost``, and
-        nothing written, when it is no longer the worker's)."""
+        nothing written, when it is no longer the worker's).
+
+        ``clusters`` may be a function that plans them: it is called inside the transaction, after the documents
+        are written and once the store's story section is entered (one batch at a time across every process
+        and machine: the plan sees each batch written before). Only the plan and what follows it — signatures,
+        clusters, the change log, the commit — are serialized (``WriteOutcome.serialized_s``); the documents,
+        their summaries and record ids are written before, side by side with other writers."""
         statuses: dict[str, Status] = {}
-        with self._write():
+        serial_from = None
+        with self._write_documents():
             before = self.existing_hashes(e.id for e in entries)
             rows, summaries, changed = [], [], []
             for e in entries:
@@ -176,11 +195,17 @@ class SqlStore(QueueMixin, IngestQueueMixin, WebMixin, StoriesMixin, FilesMixin,
                 "INSERT INTO sources (source) VALUES (?) ON CONFLICT DO NOTHING",
                 [(s,) for s in sorted({r.source for r in rows})],
             )
+            self._enter_stories()
+            serial_from = time.perf_counter()
+            if callable(clusters):
+                clusters = clusters()
+            self._enter_log()
             self.db.executemany("INSERT INTO changes (doc_id) VALUES (?)", [(i,) for i in dict.fromkeys(changed)])
             if queue_backend:
                 self._enqueue_rows([(r.id, r.content_hash) for r in rows], queue_backend, False, _now())
             if clusters is not None:
-                _apply_clusters(self.db, clusters)
+                held = frozenset(r.id for r in rows if r.cluster_id == r.id and statuses[r.id] == "added")
+                _apply_clusters(self.db, clusters, held)
             if ingest_job is not None:
                 counts = {
                     "unchanged": ingest_job.unchanged,
@@ -191,7 +216,7 @@ class SqlStore(QueueMixin, IngestQueueMixin, WebMixin, StoriesMixin, FilesMixin,
                     counts[status] = counts.get(status, 0) + 1
                 self._finish_ingest(ingest_job.job_id, ingest_job.worker, counts)
             last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
-        return WriteOutcome(statuses, last)
+        return WriteOutcome(statuses, last, time.perf_counter() - serial_from)
 
     def add_external_id(self, doc_id: str, external_id: str | None) -> None:
         if external_id:
