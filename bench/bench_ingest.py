@@ -103,7 +103,11 @@ def _timed(obj, name: str, acc: dict) -> None:
     def wrapper(*a, **kw):
         t = time.perf_counter()
         try:
-            return fn(*a, **kw)
+            out = fn(*a, **kw)
+            serial = getattr(out, "serialized_s", None)  # the store's serialized part of a batch write
+            if serial is not None:
+                acc["serialized"] = acc.get("serialized", 0.0) + serial
+            return out
         finally:
             acc[name] = acc.get(name, 0.0) + time.perf_counter() - t
 
