@@ -189,14 +189,24 @@ def main() -> None:
                 time.sleep(0.5)
             behind[base] = round(time.perf_counter() - t1, 1)
         result["catch_up_s"] = behind
-        same = 0
+        same, differ = 0, []
         for q in QUERIES:
-            pages = [
-                [h["id"] for h in httpx.get(f"{b}/api/search?q={quote(q)}&limit=20", timeout=30).json()["hits"]]
-                for b in bases
-            ]
-            same += all(p == pages[0] for p in pages)
-        result["same_pages"] = f"{same}/{len(QUERIES)}"
+            for sort in ("smart", "latest", "relevance"):
+                pages = [
+                    [
+                        h["id"]
+                        for h in httpx.get(f"{b}/api/search?q={quote(q)}&limit=20&sort={sort}", timeout=30).json()[
+                            "hits"
+                        ]
+                    ]
+                    for b in bases
+                ]
+                if all(p == pages[0] for p in pages):
+                    same += 1
+                else:
+                    differ.append({"query": q, "sort": sort, "pages": pages})
+        result["same_pages"] = f"{same}/{3 * len(QUERIES)}"
+        result["different_pages"] = differ
         result["search"] = asyncio.run(_load(bases, args.clients, args.seconds))
         print(json.dumps({k: result[k] for k in ("catch_up_s", "same_pages", "search")}), flush=True)
         OUT.mkdir(exist_ok=True)

@@ -202,6 +202,8 @@ def test_cluster_changes_make_stories(store):
     assert {m.id for m in members} == {a.id, b.id} and next(m for m in members if m.id == b.id).kind == "near"
     assert store.story_stats()["copies_folded"] == 1
     assert store.signed([a.id, "x"]) == [a.id] and store.signatures_by_exact({"exact-2"}) == {"exact-2": 2}
+    assert store.signatures_by_exact({"exact-2"}, after=1) == {"exact-2": 2}  # numbered above 1 only
+    assert store.signatures_by_exact({"exact-2"}, after=2) == {}
     assert store.signed_documents({2})[2].cluster == a.id
     assert [s.n for s in store.signatures_after(1)] == [2, 3]
     assert {t.id: t.text for t in store.document_texts([c.id])}[c.id].startswith("另一新闻")

@@ -137,6 +137,14 @@ class Plan:
 
 
 @dataclass(slots=True)
+class Prefetched:
+    """What ``StoryClusters.prefetch`` read ahead of a batch's plan."""
+
+    top: int  # the highest signature number committed when it read
+    exact: dict[str, int]  # exact key → a stored signature with it, numbered up to ``top``
+
+
+@dataclass(slots=True)
 class _Seen:
     """What ``StoryClusters._look_up`` found for a batch."""
 
@@ -162,9 +170,19 @@ class StoryClusters:
         self._cache_size = cache_size
 
     # -- deciding -----------------------------------------------------------------------------------
-    def plan(self, docs: list[Incoming]) -> Plan:
-        """Decide the cluster of each document of a batch (against the store and the batch's earlier ones)."""
-        seen = self._look_up(docs)
+    def prefetch(self, docs: list[Incoming]) -> Prefetched:
+        """What a plan reads that other writers change only by adding to it, read ahead of the story section
+        (where one batch plans at a time): the stored signatures with the batch's exact keys, up to the highest
+        number committed. The plan then reads only the signatures numbered after it."""
+        top = self.store.signature_top()  # committed signatures: the exact keys below are read after it
+        with self.bands.lock:
+            self.bands.sync(self.store, BANDS)  # most of the band index's catching up, outside the section too
+        return Prefetched(top, self.store.signatures_by_exact({d.sig.exact for d in docs}))
+
+    def plan(self, docs: list[Incoming], ahead: Prefetched | None = None) -> Plan:
+        """Decide the cluster of each document of a batch (against the store and the batch's earlier ones);
+        ``ahead``: what ``prefetch`` read for it before."""
+        seen = self._look_up(docs, ahead)
         plan = Plan(removed=seen.removed, representative=self.representative)
         gone = set(seen.removed)
         batch_exact: dict[str, int] = {}
@@ -187,7 +205,7 @@ class StoryClusters:
             self.bands.set_clusters([d.n for d in banded], [d.cluster for d in banded])
         return plan
 
-    def _look_up(self, docs: list[Incoming]) -> _Seen:
+    def _look_up(self, docs: list[Incoming], ahead: Prefetched | None = None) -> _Seen:
         """Everything the decisions need from the store and the band index, read at once; the batch's
         signatures go into the index (numbered ``ns``) and the shingle sets to compare are made together."""
         rows = [i for i, d in enumerate(docs) if d.sig.bands]
@@ -199,7 +217,11 @@ class StoryClusters:
             self.bands.sync(self.store, BANDS)
             first_n = max(self.bands.max_n, self.store.signature_high_water()) + 1
             removed = self.store.signed([d.id for d in docs])
-            exact = self.store.signatures_by_exact({d.sig.exact for d in docs})
+            keys_exact = {d.sig.exact for d in docs}
+            if ahead is None:
+                exact = self.store.signatures_by_exact(keys_exact)
+            else:  # the signatures committed since the prefetch, over what it read
+                exact = {**ahead.exact, **self.store.signatures_by_exact(keys_exact, after=ahead.top)}
             positions, found = self.bands.matches(keys)
             pair_row, pair_n, pair_shared = _pairs(positions // BANDS, found)
             likely = self._likeliest(pair_row, pair_n, pair_shared, sketch, shingles, ts)

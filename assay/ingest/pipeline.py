@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..dedupe.clusters import Incoming, Plan, StoryClusters
+from ..dedupe.clusters import Incoming, StoryClusters
 from ..dedupe.signature import Signature, fold_table, signature, signatures
 from ..errors import InputError, RecordError
 from ..model import Document, IngestDone, KnownVersion
@@ -395,8 +395,11 @@ def write_prepared(
             updated=ingest_job.updated + report.updated - updated_before,
         )
 
+    incoming = _incoming(kept)
+    ahead = clusters.prefetch(incoming)
+
     def plan():  # inside the write's transaction, one batch at a time (the store's story section)
-        return _plan(clusters, kept).changes()
+        return clusters.plan(incoming, ahead).changes()
 
     for p in kept:  # a story of its own until the plan says otherwise: most rows need no second write
         p.entry.row = p.entry.row._replace(cluster_id=p.entry.id)
@@ -412,14 +415,14 @@ def write_prepared(
     return kept, outcome
 
 
-def _plan(clusters: StoryClusters, batch: list[Prepared]) -> Plan:
-    """The story cluster of each document of the batch (written in the batch's transaction)."""
+def _incoming(batch: list[Prepared]) -> list[Incoming]:
+    """The batch's documents as story clustering takes them."""
     docs = []
     for p in batch:
         row = p.entry.row
         sig = p.dupe or signature(row.title, paragraphs_text(row.paragraphs))
         docs.append(Incoming(p.entry.id, sig, row.title, row.source, row.doc_type, row.published_ts, _body(row)))
-    return clusters.plan(docs)
+    return docs
 
 
 def _bounded_imap(pool, chunks: Iterator[list[Item]]) -> Iterator[Prepared]:

@@ -38,7 +38,7 @@ from .sources import Item
 
 log = logging.getLogger("assay.ingest")
 
-CHUNK_ITEMS = 500  # inputs per chunk
+CHUNK_ITEMS = 1000  # inputs per chunk (the library's batch_size: one transaction each)
 CHUNK_BYTES = 8 * 1024 * 1024  # or fewer, when they are large files
 LEASE_S = 300.0  # a chunk takes about a second; a worker silent this long is taken for dead
 _HEAD = struct.Struct("<I")

@@ -59,8 +59,11 @@ class ClustersMixin:
         sql = "SELECT cluster_id FROM documents WHERE cluster_id IN ({}) AND id != cluster_id"
         return {r[0] for r in self._chunked(sql, ids)}
 
-    def signatures_by_exact(self, keys: set[str]) -> dict[str, int]:
-        """A stored signature number for each exact key that has one."""
+    def signatures_by_exact(self, keys: set[str], after: int = 0) -> dict[str, int]:
+        """A stored signature number for each exact key that has one (numbered above ``after``, when given)."""
+        if after:
+            sql = "SELECT exact, n FROM dupe_signatures WHERE n > ? AND exact IN ({})"
+            return dict(self._chunked(sql, keys, after))
         return dict(self._chunked("SELECT exact, n FROM dupe_signatures WHERE exact IN ({})", keys))
 
     def signed_documents(self, ns: set[int]) -> dict[int, SignedDocument]:
