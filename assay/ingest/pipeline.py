@@ -87,7 +87,9 @@ class Prepared:
 
 
 # -- the CPU part, run in workers or inline -----------------------------------------------------------
-class _Preparer:
+class Preparer:
+    """Items → prepared rows: parse, skip what the store holds unchanged, segment, summarize (in a worker)."""
+
     def __init__(self, settings: Settings, store) -> None:
         self.tz = settings.tz
         self.summarize = settings.summarize_on_ingest
@@ -166,12 +168,12 @@ class _Preparer:
         return file_to_document(item.path.resolve(), text, self.tz)
 
 
-_worker: _Preparer | None = None
+_worker: Preparer | None = None
 
 
 def _init_worker(settings: Settings, reader) -> None:
     global _worker
-    _worker = _Preparer(settings, reader)
+    _worker = Preparer(settings, reader)
 
 
 def _work(items: list[Item]) -> list[Prepared]:
@@ -271,11 +273,11 @@ class Ingestor:
 
     def _prepared(self, items: Iterator[Item], pool) -> Iterator[Prepared]:
         if pool is None:
-            prep = _Preparer(self.settings, self.store)
+            prep = Preparer(self.settings, self.store)
             for item in items:  # one at a time: a slow file is written before the next is read
                 yield from sign([prep(item)])
             return
-        yield from _bounded_imap(pool, _chunks(items, CHUNK))
+        yield from _bounded_imap(pool, chunked(items, CHUNK))
 
     def run(self, paths: list[Path]) -> IngestReport:
         # workers are forked before the index writer starts its threads (and after the signatures' fold table
@@ -453,15 +455,15 @@ def _body(row: DocumentRow) -> Callable[[], str]:
     return lambda: paragraphs_text(row.paragraphs)
 
 
-def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
-    """Tasks of ``size`` items, or fewer when their bytes reach ``CHUNK_BYTES`` (a PDF goes alone, so the
+def chunked(items: Iterator[Item], size: int, max_bytes: int = CHUNK_BYTES) -> Iterator[list[Item]]:
+    """Tasks of ``size`` items, or fewer when their bytes reach ``max_bytes`` (a PDF goes alone, so the
     workers share a folder of them)."""
     buf: list[Item] = []
     held = 0
     for item in items:
         buf.append(item)
         held += len(item.raw)
-        if len(buf) >= size or held >= CHUNK_BYTES:
+        if len(buf) >= size or held >= max_bytes:
             yield buf
             buf, held = [], 0
     if buf:

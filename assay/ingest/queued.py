@@ -33,7 +33,7 @@ from ..store.ingest_queue import LeaseLost
 from ..store.queue import worker_name
 from ..summarize.worker import backend_key
 from .ledger import FileLedger
-from .pipeline import IngestReport, Inputs, Prepared, _Preparer, sign, write_prepared
+from .pipeline import IngestReport, Inputs, Prepared, Preparer, chunked, sign, write_prepared
 from .sources import Item
 
 log = logging.getLogger("assay.ingest")
@@ -60,19 +60,6 @@ def decode_items(data: bytes) -> list[Item]:
         items.append(Item(label, kind, raw[at : at + size], Path(path) if path else None))
         at += size
     return items
-
-
-def _chunks(items: Iterator[Item]) -> Iterator[list[Item]]:
-    chunk: list[Item] = []
-    size = 0
-    for item in items:
-        chunk.append(item)
-        size += len(item.raw)
-        if len(chunk) >= CHUNK_ITEMS or size >= CHUNK_BYTES:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
 
 
 @dataclass(slots=True)
@@ -107,7 +94,7 @@ def enqueue_paths(
             readable.append(item)
             yield item
 
-    for chunk in _chunks(kept()):
+    for chunk in chunked(kept(), CHUNK_ITEMS, CHUNK_BYTES):
         store.enqueue_ingest(out.batch, [(chunk[0].label, encode_items(chunk), len(chunk))])
         out.chunks += 1
         out.items += len(chunk)
@@ -123,7 +110,7 @@ class IngestWorker:
         self.store, self.settings = store, settings
         self.name = name or worker_name()
         self.lease_s = lease_s
-        self.preparer = _Preparer(settings, store)
+        self.preparer = Preparer(settings, store)
         self.clusters = StoryClusters(store, settings.dupe_representative, window_days=settings.dupe_window_days)
         self.queue_backend = backend_key(settings) if settings.summary_backend != "extractive" else None
         self.report = IngestReport()
