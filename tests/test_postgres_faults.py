@@ -41,10 +41,10 @@ def _assay(home: Path, url: str, *args: str, timeout: float = 240) -> subprocess
     return proc
 
 
-def _start(home: Path, url: str, *args: str) -> subprocess.Popen:
+def _start(home: Path, url: str, *args: str, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "assay", *args],
-        env=_env(home, url),
+        env={**_env(home, url), **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -147,15 +147,7 @@ def test_the_database_restarted_mid_ingest_under_workers_and_an_api_node(pg_serv
         wait_for(f"{base}/api/health", api)
         before = _search(base, "稀土")
         assert before["total"] > 50
-        home = tmp_path / "ingest"
-        env = {**_env(home, url), "ASSAY_WORKERS": "2"}
-        ingest = subprocess.Popen(
-            [sys.executable, "-m", "assay", "ingest", "--json", str(finna)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        ingest = _start(tmp_path / "ingest", url, "ingest", "--json", str(finna), ASSAY_WORKERS="2")
         from assay.store.postgres import PostgresStore
 
         watcher = PostgresStore(url)

@@ -328,11 +328,9 @@ class _Connection:
                     "the connection to the PostgreSQL store was lost at COMMIT: the transaction may or may not "
                     "have been written"
                 ) from exc
-            if self.in_transaction or sql.startswith("BEGIN"):
-                self.in_transaction = False  # gone with the connection (the caller's ROLLBACK finds nothing to do)
-                raise StoreUnavailable(f"the connection to the PostgreSQL store was lost: {exc}") from exc
-            self._reconnect()  # a statement of its own: run it again on the new connection
-            return self._run(sql, params)
+            if sql.startswith("BEGIN"):
+                self.in_transaction = True  # the BEGIN may have run: the transaction is gone with the connection
+            return self._again(exc, lambda: self._run(sql, params))
 
     def executemany(self, sql: str, rows):
         rows = [list(r) for r in rows]
@@ -349,12 +347,22 @@ class _Connection:
             _retryable(exc)
             if not self._lost(exc):
                 raise
-            if self.in_transaction:
-                raise StoreUnavailable(f"the connection to the PostgreSQL store was lost: {exc}") from exc
-            self._reconnect()
-            cur = self.conn.cursor()
-            cur.executemany(self._text(sql), rows)
+            return self._again(exc, lambda: self._run_many(sql, rows))
         return cur
+
+    def _run_many(self, sql: str, rows: list[list]):
+        cur = self.conn.cursor()
+        cur.executemany(self._text(sql), rows)
+        return cur
+
+    def _again(self, exc: Exception, run):
+        """After a lost connection: inside a transaction, the transaction is gone (``StoreUnavailable``, and the
+        caller's ROLLBACK finds nothing to do); a statement of its own runs again on a new connection."""
+        if self.in_transaction:
+            self.in_transaction = False
+            raise StoreUnavailable(f"the connection to the PostgreSQL store was lost: {exc}") from exc
+        self._reconnect()
+        return run()
 
     def _bulk(self, sql: str) -> tuple[str, str, list[str], str, list[int] | None] | None:
         """``INSERT INTO t (cols) VALUES (?, …) [rest]`` inside a transaction, as ``COPY`` into a temporary
@@ -410,8 +418,7 @@ class _Connection:
             _retryable(exc)
             if not self._lost(exc):
                 raise
-            self.in_transaction = False
-            raise StoreUnavailable(f"the connection to the PostgreSQL store was lost: {exc}") from exc
+            return self._again(exc, None)  # only inside a transaction: it raises
 
     def close(self) -> None:
         self.conn.close()
